@@ -1,0 +1,26 @@
+# netnomad — build, run and test.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/nomad
+
+.PHONY: build test unit e2e fuzz bench deps demo clean
+
+build: ## build the nomad binary into bin/nomad
+	$(GO) build -o $(BIN) .
+
+deps: ## install what the tests need on a fresh Debian machine (root)
+	./scripts/install-deps.sh
+
+test: deps build ## everything CI runs: vet, unit, e2e, a short fuzz pass
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./jobspec
+
+bench: ## scheduler placement throughput
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./scheduler
+
+demo: build ## start a dev agent and run the example job (Ctrl-C stops both)
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin

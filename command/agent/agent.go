@@ -1,0 +1,205 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/netnomad/netnomad/client"
+	clientconfig "github.com/netnomad/netnomad/client/config"
+	"github.com/netnomad/netnomad/drivers"
+	"github.com/netnomad/netnomad/drivers/rawexec"
+	"github.com/netnomad/netnomad/nomad"
+)
+
+// Agent is one running `nomad agent`: a server, a client, or both (-dev), and the
+// HTTP API in front of them.
+type Agent struct {
+	config *Config
+	logger hclog.Logger
+
+	server *nomad.Server
+	client *client.Client
+	http   *HTTPServer
+
+	// tempDataDir is removed on shutdown (dev mode without -data-dir).
+	tempDataDir string
+}
+
+// NewAgent starts the server and/or client the config asks for, then the HTTP API.
+// On error everything already started is shut down again.
+func NewAgent(config *Config, logger hclog.Logger) (a *Agent, err error) {
+	a = &Agent{config: config, logger: logger}
+	defer func() {
+		if err != nil {
+			a.Shutdown()
+		}
+	}()
+	if config.DataDir == "" && config.DevMode {
+		dir, err := os.MkdirTemp("", "NomadDev")
+		if err != nil {
+			return nil, fmt.Errorf("failed to create dev data dir: %w", err)
+		}
+		a.tempDataDir = dir
+		config.DataDir = dir
+	}
+	if config.ServerEnabled() {
+		if err := a.setupServer(); err != nil {
+			return nil, err
+		}
+	}
+	// The HTTP listener comes before the client so the node can advertise its
+	// real address (the port may be 0 in tests).
+	httpAddr := net.JoinHostPort(config.BindAddr, strconv.Itoa(config.Ports.HTTP))
+	if a.http, err = NewHTTPServer(a, httpAddr); err != nil {
+		return nil, err
+	}
+	if config.ClientEnabled() {
+		if err := a.setupClient(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (a *Agent) setupServer() error {
+	srv, err := nomad.NewServer(&nomad.Config{
+		Region:        a.config.Region,
+		Datacenter:    a.config.Datacenter,
+		NodeName:      a.nodeName(),
+		NumSchedulers: a.config.Server.NumSchedulers,
+		Logger:        a.logger.Named("nomad"),
+		HeartbeatTTL:  heartbeatTTL,
+	})
+	if err != nil {
+		return fmt.Errorf("failed to start server: %w", err)
+	}
+	a.server = srv
+	return nil
+}
+
+func (a *Agent) setupClient() error {
+	if a.server == nil {
+		// Separate client agents talk to servers over HTTP: issue 5.
+		return errors.New("client agents without a local server are not supported yet: run with -dev or enable the server")
+	}
+	c := a.config.Client
+	cfg := &clientconfig.Config{
+		Region:              a.config.Region,
+		Datacenter:          a.config.Datacenter,
+		NodeName:            a.nodeName(),
+		NodeClass:           c.NodeClass,
+		DataDir:             a.config.DataDir,
+		StateDir:            firstNonEmpty(c.StateDir, filepath.Join(a.config.DataDir, "client")),
+		AllocDir:            firstNonEmpty(c.AllocDir, filepath.Join(a.config.DataDir, "alloc")),
+		NetworkInterface:    c.NetworkInterface,
+		Meta:                c.Meta,
+		Options:             c.Options,
+		MinDynamicPort:      c.MinDynamicPort,
+		MaxDynamicPort:      c.MaxDynamicPort,
+		CNIPath:             c.CNIPath,
+		CNIConfigDir:        c.CNIConfigDir,
+		BridgeNetworkName:   c.BridgeNetworkName,
+		BridgeNetworkSubnet: c.BridgeNetworkSubnet,
+		HTTPAddr:            a.advertiseHTTP(),
+		Logger:              a.logger.Named("client"),
+		DevMode:             a.config.DevMode,
+		Drivers:             a.enabledDrivers(),
+	}
+	cl, err := client.NewClient(cfg, newLocalServerAPI(a.server))
+	if err != nil {
+		return fmt.Errorf("failed to start client: %w", err)
+	}
+	a.client = cl
+	return nil
+}
+
+// enabledDrivers returns the task drivers the config enables.
+func (a *Agent) enabledDrivers() map[string]drivers.Driver {
+	out := map[string]drivers.Driver{}
+	if a.config.PluginEnabled("raw_exec") {
+		out["raw_exec"] = rawexec.New(a.logger.Named("driver.raw_exec"))
+	}
+	return out
+}
+
+// Shutdown stops the HTTP API, the client (tasks keep running) and the server.
+func (a *Agent) Shutdown() {
+	if a.http != nil {
+		a.http.Shutdown()
+	}
+	if a.client != nil {
+		if err := a.client.Shutdown(); err != nil {
+			a.logger.Warn("client shutdown failed", "error", err)
+		}
+	}
+	if a.server != nil {
+		a.server.Shutdown()
+	}
+	if a.tempDataDir != "" {
+		// Allocations of a dev agent die with it (their tasks are stopped by the
+		// client on shutdown in dev mode), so its scratch dir can go.
+		os.RemoveAll(a.tempDataDir)
+	}
+}
+
+// HTTPAddr is the address the HTTP API listens on.
+func (a *Agent) HTTPAddr() string { return a.http.Addr() }
+
+func (a *Agent) requireServer() (*nomad.Server, error) {
+	if a.server == nil {
+		return nil, errors.New("this agent is not a server")
+	}
+	return a.server, nil
+}
+
+func (a *Agent) requireClient() (*client.Client, error) {
+	if a.client == nil {
+		return nil, errors.New("this agent is not a client")
+	}
+	return a.client, nil
+}
+
+func (a *Agent) nodeName() string {
+	if a.config.NodeName != "" {
+		return a.config.NodeName
+	}
+	name, err := os.Hostname()
+	if err != nil {
+		return "nomad"
+	}
+	return name
+}
+
+// advertiseHTTP is the HTTP address put on the node, where `nomad alloc logs` goes.
+func (a *Agent) advertiseHTTP() string {
+	if a.config.Advertise != nil && a.config.Advertise.HTTP != "" {
+		return a.config.Advertise.HTTP
+	}
+	host, port, _ := net.SplitHostPort(a.http.Addr())
+	if host == "0.0.0.0" || host == "::" || host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (a *Agent) rpcAddr() string {
+	host := a.config.BindAddr
+	if host == "0.0.0.0" || host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(a.config.Ports.RPC))
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

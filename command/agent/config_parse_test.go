@@ -1,0 +1,87 @@
+package agent
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shoenig/test/must"
+)
+
+func TestParseConfig_NomadKeys(t *testing.T) {
+	src := `
+region     = "eu"
+datacenter = "dc2"
+name       = "node-a"
+data_dir   = "/var/lib/nomad"
+bind_addr  = "0.0.0.0"
+log_level  = "WARN"
+ports {
+  http = 5646
+  rpc  = 5647
+  serf = 5648
+}
+client {
+  enabled               = true
+  cni_path              = "/usr/lib/cni"
+  cni_config_dir        = "/etc/cni/net.d"
+  bridge_network_name   = "nomad0"
+  bridge_network_subnet = "172.30.0.0/20"
+  network_interface     = "eth0"
+  meta {
+    "rack" = "r1"
+  }
+  options {
+    "driver.raw_exec.enable" = "1"
+  }
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+consul {
+  address = "127.0.0.1:8501"
+}
+`
+	c, err := ParseConfig("agent.hcl", []byte(src))
+	must.NoError(t, err)
+	full := DefaultConfig().Merge(c)
+	must.Eq(t, "eu", full.Region)
+	must.Eq(t, "dc2", full.Datacenter)
+	must.Eq(t, "node-a", full.NodeName)
+	must.Eq(t, 5646, full.Ports.HTTP)
+	must.Eq(t, 5647, full.Ports.RPC)
+	must.True(t, full.ClientEnabled())
+	must.False(t, full.ServerEnabled())
+	must.Eq(t, "/usr/lib/cni", full.Client.CNIPath)
+	must.Eq(t, "/etc/cni/net.d", full.Client.CNIConfigDir)
+	must.Eq(t, "nomad0", full.Client.BridgeNetworkName)
+	must.Eq(t, "172.30.0.0/20", full.Client.BridgeNetworkSubnet)
+	must.Eq(t, "eth0", full.Client.NetworkInterface)
+	must.Eq(t, "r1", full.Client.Meta["rack"])
+	must.Eq(t, "127.0.0.1:8501", full.Consul.Address)
+	must.True(t, full.PluginEnabled("raw_exec"))
+	must.False(t, full.PluginEnabled("exec"))
+}
+
+func TestParseConfig_UnknownKeysAllReported(t *testing.T) {
+	src := `
+datacentre = "dc1"
+client {
+  enabled = true
+  cni_paht = "/x"
+}
+`
+	_, err := ParseConfig("bad.hcl", []byte(src))
+	must.Error(t, err)
+	msg := err.Error()
+	must.StrContains(t, msg, `bad.hcl:2:1: invalid key "datacentre"`)
+	must.StrContains(t, msg, `bad.hcl:5:3: invalid key "cni_paht" in client`)
+	must.Eq(t, 2, strings.Count(msg, "invalid key"))
+}
+
+func TestConfig_LegacyOptionEnablesDriver(t *testing.T) {
+	c, err := ParseConfig("a.hcl", []byte(`client { options { "driver.raw_exec.enable" = "1" } }`))
+	must.NoError(t, err)
+	must.True(t, DefaultConfig().Merge(c).PluginEnabled("raw_exec"))
+}

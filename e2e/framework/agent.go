@@ -1,0 +1,216 @@
+package framework
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+	"github.com/shoenig/test/wait"
+)
+
+// Agent is a real `nomad agent` process started for one test.
+type Agent struct {
+	t       testing.TB
+	bin     string
+	DataDir string
+	HTTP    string // host:port
+	Config  string // path of the generated config file
+	LogPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	API     *api.Client
+}
+
+// AgentOption adjusts an agent's HCL config.
+type AgentOption func(*agentOptions)
+
+type agentOptions struct {
+	dev   bool
+	extra string
+}
+
+// WithHCL appends raw agent config.
+func WithHCL(hcl string) AgentOption { return func(o *agentOptions) { o.extra += "\n" + hcl } }
+
+// NonDev starts a server+client agent with state on disk instead of -dev.
+func NonDev() AgentOption { return func(o *agentOptions) { o.dev = false } }
+
+// StartAgent starts an agent (dev mode by default) on a free port with its own data
+// dir, waits until its node is ready, and stops it when the test ends.
+func StartAgent(t testing.TB, opts ...AgentOption) *Agent {
+	t.Helper()
+	o := &agentOptions{dev: true}
+	for _, opt := range opts {
+		opt(o)
+	}
+	dir := t.TempDir()
+	a := &Agent{
+		t:       t,
+		bin:     Binary(t),
+		DataDir: filepath.Join(dir, "data"),
+		HTTP:    net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
+		Config:  filepath.Join(dir, "agent.hcl"),
+		LogPath: filepath.Join(dir, "agent.log"),
+	}
+	_, port, _ := net.SplitHostPort(a.HTTP)
+	hcl := fmt.Sprintf(`
+data_dir  = %q
+bind_addr = "127.0.0.1"
+name      = "e2e-%s"
+ports {
+  http = %s
+}
+server {
+  enabled = true
+  bootstrap_expect = 1
+}
+client {
+  enabled = true
+}
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+%s`, a.DataDir, port, port, o.extra)
+	must.NoError(t, os.WriteFile(a.Config, []byte(hcl), 0o644))
+	args := []string{"agent", "-config", a.Config}
+	if o.dev {
+		args = append(args, "-dev")
+	}
+	a.start(args)
+	t.Cleanup(a.Stop)
+	return a
+}
+
+func (a *Agent) start(args []string) {
+	t := a.t
+	t.Helper()
+	logf, err := os.OpenFile(a.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	must.NoError(t, err)
+	a.cmd = exec.Command(a.bin, args...)
+	a.cmd.Stdout = logf
+	a.cmd.Stderr = logf
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	must.NoError(t, a.cmd.Start())
+	a.done = make(chan struct{})
+	go func() {
+		a.cmd.Wait()
+		logf.Close()
+		close(a.done)
+	}()
+	cfg := api.DefaultConfig()
+	cfg.Address = "http://" + a.HTTP
+	a.API, err = api.NewClient(cfg)
+	must.NoError(t, err)
+	a.WaitReady()
+}
+
+// WaitReady waits until the agent answers and its node is ready.
+func (a *Agent) WaitReady() {
+	a.t.Helper()
+	must.Wait(a.t, wait.InitialSuccess(
+		wait.ErrorFunc(func() error {
+			select {
+			case <-a.done:
+				return errAgentExited
+			default:
+			}
+			nodes, _, err := a.API.Nodes().List(nil)
+			if err != nil {
+				return err
+			}
+			for _, n := range nodes {
+				if n.Status == "ready" {
+					return nil
+				}
+			}
+			return errors.New("no ready node yet")
+		}),
+		wait.Timeout(30*time.Second),
+		wait.Gap(50*time.Millisecond),
+	), must.Sprintf("agent did not become ready; log:\n%s", a.Log()))
+}
+
+var errAgentExited = errors.New("agent exited")
+
+// Log returns what the agent has logged so far.
+func (a *Agent) Log() string {
+	b, _ := os.ReadFile(a.LogPath)
+	return string(b)
+}
+
+// Stop interrupts the agent and waits for it to exit (killing it after 30s).
+func (a *Agent) Stop() {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-a.done:
+		return
+	default:
+	}
+	a.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-a.done:
+	case <-time.After(30 * time.Second):
+		a.cmd.Process.Kill()
+		<-a.done
+		a.t.Errorf("agent did not stop within 30s after SIGINT; log:\n%s", a.Log())
+	}
+}
+
+// Kill ends the agent with SIGKILL, as a crash would.
+func (a *Agent) Kill() {
+	a.cmd.Process.Kill()
+	<-a.done
+}
+
+// Restart starts the agent again with the same arguments and data dir.
+func (a *Agent) Restart() {
+	a.t.Helper()
+	a.Stop()
+	a.start(a.cmd.Args[1:])
+}
+
+// Result is the outcome of one CLI invocation.
+type Result struct {
+	Stdout, Stderr string
+	ExitCode       int
+}
+
+// Run runs `nomad <args>` against this agent.
+func (a *Agent) Run(args ...string) Result {
+	a.t.Helper()
+	cmd := exec.Command(a.bin, args...)
+	cmd.Env = append(os.Environ(), "NOMAD_ADDR=http://"+a.HTTP)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		a.t.Fatalf("failed to run nomad %v: %v", args, err)
+	}
+	return Result{Stdout: out.String(), Stderr: errb.String(), ExitCode: code}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

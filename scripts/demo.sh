@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Starts a dev agent, runs examples/hello.nomad.hcl, shows it running, and stops
+# everything on Ctrl-C (or after the first look with DEMO_ONCE=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=./bin/nomad
+export NOMAD_ADDR=${NOMAD_ADDR:-http://127.0.0.1:4646}
+log=$(mktemp -t nomad-dev.XXXX.log)
+$bin agent -dev >"$log" 2>&1 &
+agent=$!
+trap 'kill -INT $agent 2>/dev/null; wait $agent 2>/dev/null || true; echo "agent log: $log"' EXIT
+for _ in $(seq 1 100); do
+  if $bin node status 2>/dev/null | grep -q ready; then break; fi
+  sleep 0.1
+done
+$bin node status
+$bin job run examples/hello.nomad.hcl
+$bin job status hello
+alloc=$($bin job status hello | awk '/^Allocations/{f=1;next} f && NR>0 && $1 ~ /^[0-9a-f]{8}$/ {print $1; exit}')
+if [ -n "${alloc:-}" ]; then
+  $bin alloc status "$alloc"
+  $bin alloc logs "$alloc" server || true
+fi
+if [ "${DEMO_ONCE:-0}" = 1 ]; then exit 0; fi
+echo "==> The dev agent keeps running; press Ctrl-C to stop it."
+wait $agent
