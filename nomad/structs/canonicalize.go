@@ -34,10 +34,9 @@ func (j *Job) Canonicalize() {
 	}
 }
 
+// canonicalize fills a group's defaults. Count is left alone: the API converter
+// turns an unset count into 1, and an explicit 0 must stay 0 (scaled to zero).
 func (tg *TaskGroup) canonicalize(job *Job) {
-	if tg.Count == 0 && job.Type != JobTypeSystem {
-		tg.Count = 1
-	}
 	if tg.RestartPolicy == nil {
 		tg.RestartPolicy = DefaultRestartPolicy(job.Type)
 	}
