@@ -52,12 +52,3 @@ func NewScheduler(jobType string, logger hclog.Logger, state State, planner Plan
 	}
 	return nil, fmt.Errorf("unknown scheduler type %q", jobType)
 }
-
-// newGenericScheduler STUB: filled in by the scheduler work.
-func newGenericScheduler(jobType string, logger hclog.Logger, state State, planner Planner) Scheduler {
-	return stubScheduler{}
-}
-
-type stubScheduler struct{}
-
-func (stubScheduler) Process(*structs.Evaluation) error { return nil }
