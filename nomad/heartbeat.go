@@ -1,0 +1,133 @@
+package nomad
+
+import (
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-hclog"
+	"github.com/netnomad/netnomad/nomad/structs"
+)
+
+// heartbeats keeps one timer per client node. A node that does not heartbeat
+// within TTL + grace is marked down, and every job with allocations on it gets a
+// node-update evaluation so the scheduler can replace them.
+type heartbeats struct {
+	srv    *Server
+	logger hclog.Logger
+
+	mu      sync.Mutex
+	timers  map[string]*time.Timer
+	stopped bool
+}
+
+func newHeartbeats(srv *Server) *heartbeats {
+	return &heartbeats{srv: srv, logger: srv.logger.Named("heartbeat"), timers: map[string]*time.Timer{}}
+}
+
+// reset (re)starts the node's timer and returns the TTL to hand the client.
+func (h *heartbeats) reset(nodeID string) time.Duration {
+	ttl := h.srv.config.HeartbeatTTL
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return ttl
+	}
+	if t, ok := h.timers[nodeID]; ok {
+		t.Stop()
+	}
+	h.timers[nodeID] = time.AfterFunc(ttl+h.srv.config.HeartbeatGrace, func() { h.expire(nodeID) })
+	return ttl
+}
+
+func (h *heartbeats) expire(nodeID string) {
+	h.mu.Lock()
+	if h.stopped {
+		h.mu.Unlock()
+		return
+	}
+	delete(h.timers, nodeID)
+	h.mu.Unlock()
+
+	h.logger.Warn("node TTL expired", "node_id", nodeID)
+	if err := h.srv.setNodeStatus(nodeID, structs.NodeStatusDown); err != nil {
+		h.logger.Error("failed to mark node down", "node_id", nodeID, "error", err)
+	}
+}
+
+func (h *heartbeats) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	for id, t := range h.timers {
+		t.Stop()
+		delete(h.timers, id)
+	}
+}
+
+// setNodeStatus writes a node's new status together with the node-update
+// evaluations of the jobs that have allocations on it. Nothing is written when
+// the status does not change.
+func (s *Server) setNodeStatus(nodeID, status string) error {
+	node, err := s.state.NodeByID(nil, nodeID)
+	if err != nil {
+		return err
+	}
+	if node == nil || node.Status == status {
+		return nil
+	}
+	evals, err := s.nodeEvals(nodeID)
+	if err != nil {
+		return err
+	}
+	_, err = s.raftApply(NodeUpdateStatusRequestType, &NodeUpdateStatusApply{
+		NodeID:    nodeID,
+		Status:    status,
+		UpdatedAt: time.Now().Unix(),
+		Evals:     evals,
+	})
+	return err
+}
+
+// nodeEvals returns one pending node-update evaluation per job with a
+// non-terminal allocation on the node.
+func (s *Server) nodeEvals(nodeID string) ([]*structs.Evaluation, error) {
+	allocs, err := s.state.AllocsByNode(nil, nodeID)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UnixNano()
+	seen := map[jobKey]bool{}
+	var evals []*structs.Evaluation
+	for _, a := range allocs {
+		key := jobKey{a.Namespace, a.JobID}
+		if a.TerminalStatus() || seen[key] {
+			continue
+		}
+		seen[key] = true
+		job, err := s.state.JobByID(nil, a.Namespace, a.JobID)
+		if err != nil {
+			return nil, err
+		}
+		if job == nil {
+			job = a.Job
+		}
+		if job == nil {
+			continue
+		}
+		evals = append(evals, &structs.Evaluation{
+			ID:             uuid.NewString(),
+			Namespace:      a.Namespace,
+			Priority:       job.Priority,
+			Type:           job.Type,
+			TriggeredBy:    structs.EvalTriggerNodeUpdate,
+			JobID:          a.JobID,
+			JobModifyIndex: job.JobModifyIndex,
+			NodeID:         nodeID,
+			Status:         structs.EvalStatusPending,
+			CreateTime:     now,
+			ModifyTime:     now,
+		})
+	}
+	return evals, nil
+}
