@@ -33,6 +33,9 @@ type Config struct {
 	DevMode bool
 	// RPCAddr is reported by Leader (default 127.0.0.1:4647).
 	RPCAddr string
+	// DataDir, when set, keeps the server's state on disk (<DataDir>/server) so it
+	// survives restarts; empty keeps it in memory only (-dev).
+	DataDir string
 }
 
 func (c *Config) withDefaults() *Config {

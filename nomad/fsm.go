@@ -95,6 +95,9 @@ type raftLog struct {
 	mu    sync.Mutex
 	index uint64
 	fsm   *fsm
+	// log, when the server has a data dir, makes every message durable before it
+	// is applied.
+	log *durableLog
 }
 
 // raftApply applies one message at the next index and returns that index. It is
@@ -102,8 +105,13 @@ type raftLog struct {
 func (s *Server) raftApply(t MessageType, req any) (uint64, error) {
 	s.raft.mu.Lock()
 	defer s.raft.mu.Unlock()
-	s.raft.index++
-	index := s.raft.index
+	index := s.raft.index + 1
+	if s.raft.log != nil {
+		if err := s.raft.log.append(index, t, req); err != nil {
+			return 0, err
+		}
+	}
+	s.raft.index = index
 	if err := s.raft.fsm.apply(index, t, req); err != nil {
 		return 0, err
 	}

@@ -55,6 +55,17 @@ func NewServer(cfg *Config) (*Server, error) {
 	s.raft = &raftLog{fsm: &fsm{logger: s.logger.Named("fsm"), state: s.state, broker: s.broker, blocked: s.blocked}}
 	s.planner = newPlanApplier(s)
 	s.heartbeats = newHeartbeats(s)
+	if cfg.DataDir != "" {
+		log, err := openDurableLog(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.raft.log = log
+		if err := s.restore(); err != nil {
+			log.close()
+			return nil, err
+		}
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -79,6 +90,12 @@ func (s *Server) Shutdown() {
 		s.workers.Wait()
 		s.heartbeats.stop()
 		s.blocked.Close()
+		s.raft.mu.Lock()
+		if s.raft.log != nil {
+			s.raft.log.close()
+			s.raft.log = nil
+		}
+		s.raft.mu.Unlock()
 		s.logger.Info("server stopped")
 	})
 }

@@ -140,7 +140,9 @@ func (s *genericScheduler) process() (bool, error) {
 		return false, err
 	}
 
-	if s.plan.IsNoOp() {
+	// A no-op plan is not worth submitting, except to a planner that wants its
+	// annotations anyway (`nomad job plan` prints "(1 ignore)" for unchanged groups).
+	if s.plan.IsNoOp() && !wantsAnnotations(s.planner) {
 		return true, nil
 	}
 
@@ -219,4 +221,11 @@ func (s *genericScheduler) createBlockedEval() error {
 	}
 	s.blocked = e
 	return nil
+}
+
+// wantsAnnotations reports whether the planner asks to see every plan, as the
+// server's plan recorder does.
+func wantsAnnotations(p Planner) bool {
+	a, ok := p.(interface{ AnnotatePlan() bool })
+	return ok && a.AnnotatePlan()
 }
