@@ -74,12 +74,23 @@ func (a *Agent) setupServer() error {
 		NumSchedulers: a.config.Server.NumSchedulers,
 		Logger:        a.logger.Named("nomad"),
 		HeartbeatTTL:  heartbeatTTL,
+		DevMode:       a.config.DevMode,
+		DataDir:       a.serverDataDir(),
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start server: %w", err)
 	}
 	a.server = srv
 	return nil
+}
+
+// serverDataDir is where the server keeps its state: nowhere in -dev (in memory,
+// as Nomad's dev mode), the data dir otherwise.
+func (a *Agent) serverDataDir() string {
+	if a.config.DevMode {
+		return ""
+	}
+	return a.config.DataDir
 }
 
 func (a *Agent) setupClient() error {
@@ -122,7 +133,9 @@ func (a *Agent) setupClient() error {
 func (a *Agent) enabledDrivers() map[string]drivers.Driver {
 	out := map[string]drivers.Driver{}
 	if a.config.PluginEnabled("raw_exec") {
-		out["raw_exec"] = rawexec.New(a.logger.Named("driver.raw_exec"))
+		out["raw_exec"] = rawexec.New(a.logger.Named("driver"), rawexec.Config{
+			StateDir: filepath.Join(a.config.DataDir, "client", "driver", "raw_exec"),
+		})
 	}
 	return out
 }

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/hashicorp/go-memdb"
 	"github.com/netnomad/netnomad/nomad/state"
 )
 
 // queryFunc reads from the state store, adding what it reads to ws, and returns the
 // response with the index it reflects.
-type queryFunc func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error)
+type queryFunc = state.QueryFunc
 
 // blockingQuery runs run as a Nomad blocking query: with ?index=N it returns only
 // once the result's index moves past N, or when ?wait= runs out (then with the

@@ -105,7 +105,7 @@ func (s *HTTPServer) jobsParseRequest(w http.ResponseWriter, r *http.Request) (a
 			vars = append(vars, line)
 		}
 	}
-	job, err := jobspec.Parse(&jobspec.Config{Path: "input.hcl", Body: []byte(req.JobHCL), HCL1: req.HCLv1, ArgVars: vars})
+	job, err := jobspec.Parse(&jobspec.Config{Path: "input.hcl", Body: []byte(req.JobHCL), ArgVars: vars})
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}

@@ -78,7 +78,8 @@ func TestJobLifecycle(t *testing.T) {
 	must.NoError(t, os.WriteFile(scaledFile, []byte(scaled), 0o644))
 	plan2 := agent.Run("job", "plan", scaledFile)
 	must.Eq(t, 1, plan2.ExitCode, must.Sprint(plan2.Stdout, plan2.Stderr))
-	must.StrContains(t, plan2.Stdout, "(1 create, 1 ignore)")
+	must.StrContains(t, plan2.Stdout, `+/- Task Group: "app" (1 create, 1 in-place update)`)
+	must.StrContains(t, plan2.Stdout, `+/- Count: "1" => "2" (forces create)`)
 
 	stop := agent.Run("job", "stop", "-purge", "counter")
 	must.Eq(t, 0, stop.ExitCode, must.Sprint(stop.Stdout, stop.Stderr))
@@ -96,7 +97,7 @@ func TestJobValidationErrors(t *testing.T) {
 	out := res.Stdout + res.Stderr
 	must.StrContains(t, out, "Job validation errors")
 	must.StrContains(t, out, `group "api"`)
-	must.StrContains(t, out, `port "http"`)
+	must.StrContains(t, out, `Port "http" cannot be mapped to negative value -2`)
 	must.StrContains(t, out, "-2")
 	must.StrContains(t, out, "driver")
 
