@@ -17,7 +17,7 @@ job "hello" {
 
       config {
         command = "/bin/sh"
-        args    = ["-c", "echo \"hello from ${NOMAD_ALLOC_ID} on port ${NOMAD_PORT_http}\"; exec python3 -m http.server ${NOMAD_PORT_http} --bind 127.0.0.1"]
+        args    = ["-c", "echo \"hello from ${NOMAD_ALLOC_ID} on port ${NOMAD_PORT_http}\"; exec python3 -m http.server ${NOMAD_PORT_http} --bind ${NOMAD_IP_http}"]
       }
 
       resources {
