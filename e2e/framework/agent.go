@@ -150,11 +150,55 @@ func (a *Agent) Log() string {
 	return string(b)
 }
 
-// Stop interrupts the agent and waits for it to exit (killing it after 30s).
+// Stop purges every job (so no task outlives the test, even one that failed
+// half-way), interrupts the agent and waits for it to exit (killing it after 30s).
 func (a *Agent) Stop() {
 	if a.cmd == nil || a.cmd.Process == nil {
 		return
 	}
+	select {
+	case <-a.done:
+		return
+	default:
+	}
+	a.purgeJobs()
+	a.stopProcess()
+}
+
+// purgeJobs stops and purges all jobs and waits (bounded) for their allocations to
+// finish on the client.
+func (a *Agent) purgeJobs() {
+	jobs, _, err := a.API.Jobs().List(nil)
+	if err != nil {
+		a.t.Logf("cannot list jobs to clean up: %v", err)
+		return
+	}
+	var allocIDs []string
+	for _, j := range jobs {
+		allocs, _, _ := a.API.Jobs().Allocations(j.ID, true, nil)
+		for _, al := range allocs {
+			allocIDs = append(allocIDs, al.ID)
+		}
+		if _, _, err := a.API.Jobs().Deregister(j.ID, true, nil); err != nil {
+			a.t.Logf("cannot purge job %q: %v", j.ID, err)
+		}
+	}
+	err = wait.InitialSuccess(wait.BoolFunc(func() bool {
+		for _, id := range allocIDs {
+			al, _, err := a.API.Allocations().Info(id, nil)
+			if err == nil && !al.ClientTerminalStatus() {
+				return false
+			}
+		}
+		return true
+	}), wait.Timeout(30*time.Second), wait.Gap(50*time.Millisecond)).Run()
+	if err != nil {
+		a.t.Errorf("allocations still running after purging their jobs: %v", err)
+	}
+}
+
+// stopProcess interrupts the agent and waits for it to exit.
+func (a *Agent) stopProcess() {
 	select {
 	case <-a.done:
 		return
@@ -176,10 +220,18 @@ func (a *Agent) Kill() {
 	<-a.done
 }
 
-// Restart starts the agent again with the same arguments and data dir.
+// Restart stops the agent (leaving its jobs and tasks alone) and starts it again
+// with the same arguments and data dir.
 func (a *Agent) Restart() {
 	a.t.Helper()
-	a.Stop()
+	a.stopProcess()
+	a.start(a.cmd.Args[1:])
+}
+
+// KillAndRestart ends the agent with SIGKILL, as a crash would, and starts it again.
+func (a *Agent) KillAndRestart() {
+	a.t.Helper()
+	a.Kill()
 	a.start(a.cmd.Args[1:])
 }
 

@@ -173,6 +173,21 @@ func readPIDs(t *testing.T, path string) []int {
 	return out
 }
 
+// readPIDsIfAny is readPIDs for a file that may not exist yet.
+func readPIDsIfAny(path string) []int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func lastPID(t *testing.T, path string) int {
 	pids := readPIDs(t, path)
 	must.SliceNotEmpty(t, pids)
