@@ -1,0 +1,82 @@
+package allocrunner
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
+)
+
+// initHooks builds the alloc runner's hook list. The order is the contract:
+//
+//  1. allocdir — the allocation directory must exist before anything writes
+//     into it (the network configurator may keep files there, tasks need it).
+//  2. network — the group's network (netns + CNI for bridge/cni modes) must be
+//     ready, and its status persisted, before any task starts inside it, and
+//     its status feeds the tasks' environment (NOMAD_IP_*, ports).
+//  3. (group services, later) — registration needs the network's addresses.
+//
+// Prerun runs in this order; Postrun runs in reverse, so services go before the
+// network that carries them, and the network before the directory.
+func (ar *AllocRunner) initHooks() {
+	tg := ar.alloc.LookupTaskGroup()
+	ar.hooks = []interfaces.RunnerHook{
+		newAllocDirHook(ar.allocDir, ar.logger),
+		newNetworkHook(ar.logger, ar.alloc, tg.Networks, ar.cfg.NetworkConfigurator, ar, ar.cfg.StateDB),
+	}
+}
+
+// prerun runs the prerun hooks in order, stopping at the first failure.
+func (ar *AllocRunner) prerun() error {
+	for _, h := range ar.hooks {
+		pre, ok := h.(interfaces.RunnerPrerunHook)
+		if !ok {
+			continue
+		}
+		start := time.Now()
+		ar.logger.Trace("running pre-run hook", "name", h.Name(), "start", start)
+		if err := pre.Prerun(); err != nil {
+			return fmt.Errorf("pre-run hook %q failed: %w", h.Name(), err)
+		}
+		ar.logger.Trace("finished pre-run hook", "name", h.Name(), "duration", time.Since(start))
+	}
+	return nil
+}
+
+// postrun runs the postrun hooks in reverse order; failures are logged and the
+// remaining hooks still run.
+func (ar *AllocRunner) postrun() {
+	for i := len(ar.hooks) - 1; i >= 0; i-- {
+		h := ar.hooks[i]
+		post, ok := h.(interfaces.RunnerPostrunHook)
+		if !ok {
+			continue
+		}
+		if err := post.Postrun(); err != nil {
+			ar.logger.Error("post-run hook failed", "name", h.Name(), "error", err)
+		}
+	}
+}
+
+// destroy runs the destroy hooks in reverse order.
+func (ar *AllocRunner) destroy() {
+	for i := len(ar.hooks) - 1; i >= 0; i-- {
+		h := ar.hooks[i]
+		d, ok := h.(interfaces.RunnerDestroyHook)
+		if !ok {
+			continue
+		}
+		if err := d.Destroy(); err != nil {
+			ar.logger.Error("destroy hook failed", "name", h.Name(), "error", err)
+		}
+	}
+}
+
+// preKill runs the pre-kill hooks.
+func (ar *AllocRunner) preKill() {
+	for _, h := range ar.hooks {
+		if pk, ok := h.(interfaces.RunnerPreKillHook); ok {
+			pk.PreKill()
+		}
+	}
+}

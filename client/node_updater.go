@@ -1,0 +1,53 @@
+package client
+
+import (
+	"maps"
+	"time"
+
+	"github.com/netnomad/netnomad/client/fingerprint"
+)
+
+// driverFingerprintInterval is how often drivers are fingerprinted again.
+var driverFingerprintInterval = 30 * time.Second
+
+// watchDrivers fingerprints the drivers periodically and re-registers the node
+// when a driver's detection, health or attributes changed, so the scheduler
+// stops (or starts) placing its tasks here.
+func (c *Client) watchDrivers() {
+	defer c.wg.Done()
+	for c.sleepCtx(driverFingerprintInterval) {
+		node := c.Node()
+		updated, err := fingerprint.Fingerprint(c.shutdownCtx, c.config, node, c.logger)
+		if err != nil {
+			c.logger.Warn("failed to fingerprint node", "error", err)
+			continue
+		}
+		if !driversChanged(node.Attributes, updated.Attributes) {
+			continue
+		}
+		c.logger.Info("driver fingerprint changed; updating node")
+		c.nodeMu.Lock()
+		c.node.Attributes = updated.Attributes
+		c.node.Drivers = updated.Drivers
+		c.nodeMu.Unlock()
+		select {
+		case <-c.registered:
+			c.register()
+		default: // the registration loop sends the new node
+		}
+	}
+}
+
+// driversChanged compares the driver.* attributes.
+func driversChanged(old, updated map[string]string) bool {
+	pick := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			if len(k) > 7 && k[:7] == "driver." {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	return !maps.Equal(pick(old), pick(updated))
+}
