@@ -172,10 +172,14 @@ func TestBlockedEval_RerunsWhenNodeRegisters(t *testing.T) {
 	resp, err := s.JobRegister(&JobRegisterRequest{Job: mock.Job()})
 	must.NoError(t, err)
 
-	// No node: the eval completes with a blocked follow-up.
+	// No node: the eval completes with a blocked follow-up. The scheduler creates
+	// the blocked eval before it records the first one's outcome: wait for both.
 	waitFor(t, func() error {
 		if s.blocked.Blocked() != 1 {
 			return fmt.Errorf("want 1 blocked eval, have %d", s.blocked.Blocked())
+		}
+		if first, _ := s.State().EvalByID(nil, resp.EvalID); first == nil || !first.TerminalStatus() {
+			return fmt.Errorf("first eval not finished: %+v", first)
 		}
 		return nil
 	})
