@@ -40,10 +40,11 @@ type jobValidator interface {
 func defaultAdmissionChain() ([]jobMutator, []jobValidator) {
 	mutators := []jobMutator{
 		jobCanonicalizer{},
-		// jobConnectHook{} plugs in here: it needs canonicalized groups, and the
-		// validators must see its sidecar task.
+		// connect needs canonicalized groups; the validators must see its sidecar task.
+		jobConnectHook{},
 	}
 	validators := []jobValidator{
+		jobConnectHook{},
 		jobValidate{},
 	}
 	return mutators, validators
