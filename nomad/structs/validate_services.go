@@ -287,11 +287,8 @@ func (tg *TaskGroup) validateConnect(v *validator) {
 					}
 				}
 			}
-			if c.SidecarTask != nil {
-				if r := c.SidecarTask.Resources; r != nil {
-					r.validate(v, joinPath(path, "connect -> sidecar_task -> resources"))
-				}
-			}
+			// sidecar_task.resources is a partial override merged into the injected
+			// task, which is validated like any task: nothing to check here.
 		}
 		if c.Gateway != nil {
 			needsGatewayNet = true
