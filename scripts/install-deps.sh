@@ -13,3 +13,4 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
 go mod download
+"$(dirname "$0")/install-cni.sh"

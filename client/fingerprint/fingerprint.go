@@ -93,6 +93,7 @@ func Fingerprint(ctx context.Context, cfg *config.Config, node *structs.Node, lo
 		MaxDynamicPort: cfg.MaxDynamicPort,
 	}
 
+	fingerprintNetworkModes(cfg, n, logger)
 	fingerprintDrivers(ctx, cfg, n)
 	return n, nil
 }

@@ -1,0 +1,112 @@
+package network
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Defaults, spelled as Nomad spells them (client block: cni_path, cni_config_dir,
+// bridge_network_name, bridge_network_subnet).
+const (
+	DefaultCNIPath      = "/opt/cni/bin"
+	DefaultCNIConfigDir = "/opt/cni/config"
+	DefaultBridgeName   = "nomad"
+	DefaultBridgeSubnet = "172.26.64.0/20"
+	DefaultNetnsDir     = "/var/run/netns"
+	DefaultCNICacheDir  = "/var/lib/cni"
+	// DefaultIPAMDataDir is host-local's own default; reservations live in
+	// <dir>/<network name>/<ip>, each file naming the container (alloc) ID.
+	DefaultIPAMDataDir = "/var/lib/cni/networks"
+	DefaultAdminChain  = "NOMAD-ADMIN"
+
+	// BridgeNetworkName is the CNI network name of the bridge conflist. It is what
+	// the plugins write into their iptables comments (`name: "nomad" id: "<alloc>"`)
+	// and the host-local directory name, whatever the bridge is called.
+	BridgeNetworkName = "nomad"
+
+	// ifName is the interface the CNI chain creates inside the namespace.
+	ifName = "eth0"
+)
+
+// Config configures a Configurator. Zero values take the defaults above.
+type Config struct {
+	Logger hclog.Logger
+
+	// CNIPath lists the directories searched for plugin binaries. Empty means
+	// $CNI_PATH (colon-separated) if set, else /opt/cni/bin.
+	CNIPath []string
+	// CNIConfigDir holds the operators' .conflist/.conf files for cni/<name>.
+	CNIConfigDir string
+	// BridgeName is the Linux bridge of bridge mode (bridge_network_name).
+	BridgeName string
+	// BridgeSubnet is the IPv4 subnet of bridge mode (bridge_network_subnet);
+	// the first address is the bridge's (the gateway).
+	BridgeSubnet string
+	// HairpinMode sets hairpinMode on the bridge plugin
+	// (bridge_network_hairpin_mode, default false).
+	HairpinMode bool
+	// NetnsDir is where allocation namespaces are bind-mounted.
+	NetnsDir string
+	// CNICacheDir is libcni's cache of ADD results, used by DEL, CHECK and GC.
+	CNICacheDir string
+	// IPAMDataDir is host-local's dataDir for the bridge network.
+	IPAMDataDir string
+	// AdminChain is the filter chain the firewall plugin consults first; it gets
+	// a rule accepting traffic to the bridge subnet.
+	AdminChain string
+}
+
+// withDefaults returns a copy of c with every empty field defaulted.
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if len(c.CNIPath) == 0 {
+		c.CNIPath = DefaultCNIPathList()
+	}
+	if c.CNIConfigDir == "" {
+		c.CNIConfigDir = DefaultCNIConfigDir
+	}
+	if c.BridgeName == "" {
+		c.BridgeName = DefaultBridgeName
+	}
+	if c.BridgeSubnet == "" {
+		c.BridgeSubnet = DefaultBridgeSubnet
+	}
+	if c.NetnsDir == "" {
+		c.NetnsDir = DefaultNetnsDir
+	}
+	if c.CNICacheDir == "" {
+		c.CNICacheDir = DefaultCNICacheDir
+	}
+	if c.IPAMDataDir == "" {
+		c.IPAMDataDir = DefaultIPAMDataDir
+	}
+	if c.AdminChain == "" {
+		c.AdminChain = DefaultAdminChain
+	}
+	return c
+}
+
+// DefaultCNIPathList is Nomad's plugin search path when cni_path is unset:
+// $CNI_PATH split on ':', else /opt/cni/bin.
+func DefaultCNIPathList() []string {
+	if env := os.Getenv("CNI_PATH"); env != "" {
+		return SplitCNIPath(env)
+	}
+	return []string{DefaultCNIPath}
+}
+
+// SplitCNIPath splits a colon-separated cni_path, dropping empty elements.
+func SplitCNIPath(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, string(filepath.ListSeparator)) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
