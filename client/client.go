@@ -109,6 +109,7 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 	if err := c.restoreState(); err != nil {
 		logger.Error("failed to restore state", "error", err)
 	}
+	c.collectLeakedNetworks()
 
 	c.wg.Add(3)
 	go c.registerAndHeartbeat()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netnomad/netnomad/client"
+	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
 	clientconfig "github.com/netnomad/netnomad/client/config"
+	"github.com/netnomad/netnomad/client/network"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/drivers/rawexec"
 	"github.com/netnomad/netnomad/nomad"
@@ -121,12 +123,33 @@ func (a *Agent) setupClient() error {
 		DevMode:             a.config.DevMode,
 		Drivers:             a.enabledDrivers(),
 	}
+	cfg.NetworkConfigurator = a.networkConfigurator()
 	cl, err := client.NewClient(cfg, newLocalServerAPI(a.server))
 	if err != nil {
 		return fmt.Errorf("failed to start client: %w", err)
 	}
 	a.client = cl
 	return nil
+}
+
+// networkConfigurator builds the CNI configurator for bridge, none and cni/<name>
+// group networks, or returns nil where it cannot work (not Linux): such a node does
+// not offer those modes, so the scheduler places their groups elsewhere.
+func (a *Agent) networkConfigurator() interfaces.NetworkConfigurator {
+	c := a.config.Client
+	nc, err := network.NewConfigurator(network.Config{
+		Logger:       a.logger.Named("client.network"),
+		CNIPath:      network.SplitCNIPath(c.CNIPath),
+		CNIConfigDir: c.CNIConfigDir,
+		BridgeName:   c.BridgeNetworkName,
+		BridgeSubnet: c.BridgeNetworkSubnet,
+		HairpinMode:  c.BridgeNetworkHairpinMode,
+	})
+	if err != nil {
+		a.logger.Warn("group networking unavailable", "error", err)
+		return nil
+	}
+	return nc
 }
 
 // enabledDrivers returns the task drivers the config enables.

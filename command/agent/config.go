@@ -52,20 +52,23 @@ type ServerConfig struct {
 
 // ClientConfig is the `client` block.
 type ClientConfig struct {
-	Enabled             *bool             `hcl:"enabled"`
-	Servers             []string          `hcl:"servers"`
-	StateDir            string            `hcl:"state_dir"`
-	AllocDir            string            `hcl:"alloc_dir"`
-	NodeClass           string            `hcl:"node_class"`
-	NetworkInterface    string            `hcl:"network_interface"`
-	CNIPath             string            `hcl:"cni_path"`
-	CNIConfigDir        string            `hcl:"cni_config_dir"`
-	BridgeNetworkName   string            `hcl:"bridge_network_name"`
-	BridgeNetworkSubnet string            `hcl:"bridge_network_subnet"`
-	MinDynamicPort      int               `hcl:"min_dynamic_port"`
-	MaxDynamicPort      int               `hcl:"max_dynamic_port"`
-	Meta                map[string]string `hcl:"meta"`
-	Options             map[string]string `hcl:"options"`
+	Enabled             *bool    `hcl:"enabled"`
+	Servers             []string `hcl:"servers"`
+	StateDir            string   `hcl:"state_dir"`
+	AllocDir            string   `hcl:"alloc_dir"`
+	NodeClass           string   `hcl:"node_class"`
+	NetworkInterface    string   `hcl:"network_interface"`
+	CNIPath             string   `hcl:"cni_path"`
+	CNIConfigDir        string   `hcl:"cni_config_dir"`
+	BridgeNetworkName   string   `hcl:"bridge_network_name"`
+	BridgeNetworkSubnet string   `hcl:"bridge_network_subnet"`
+	// BridgeNetworkHairpinMode lets an allocation reach itself through its own
+	// host port (Nomad's bridge_network_hairpin_mode).
+	BridgeNetworkHairpinMode bool              `hcl:"bridge_network_hairpin_mode"`
+	MinDynamicPort           int               `hcl:"min_dynamic_port"`
+	MaxDynamicPort           int               `hcl:"max_dynamic_port"`
+	Meta                     map[string]string `hcl:"meta"`
+	Options                  map[string]string `hcl:"options"`
 }
 
 // ConsulConfig is the `consul` block.
@@ -186,6 +189,7 @@ func (c *Config) Merge(b *Config) *Config {
 		str(&cl.CNIConfigDir, bc.CNIConfigDir)
 		str(&cl.BridgeNetworkName, bc.BridgeNetworkName)
 		str(&cl.BridgeNetworkSubnet, bc.BridgeNetworkSubnet)
+		cl.BridgeNetworkHairpinMode = cl.BridgeNetworkHairpinMode || bc.BridgeNetworkHairpinMode
 		if bc.MinDynamicPort != 0 {
 			cl.MinDynamicPort = bc.MinDynamicPort
 		}
@@ -247,10 +251,14 @@ func mergePlugins(a, b []*PluginConfig) []*PluginConfig {
 }
 
 // ServerEnabled reports whether this agent runs a server.
-func (c *Config) ServerEnabled() bool { return c.Server != nil && c.Server.Enabled != nil && *c.Server.Enabled }
+func (c *Config) ServerEnabled() bool {
+	return c.Server != nil && c.Server.Enabled != nil && *c.Server.Enabled
+}
 
 // ClientEnabled reports whether this agent runs a client.
-func (c *Config) ClientEnabled() bool { return c.Client != nil && c.Client.Enabled != nil && *c.Client.Enabled }
+func (c *Config) ClientEnabled() bool {
+	return c.Client != nil && c.Client.Enabled != nil && *c.Client.Enabled
+}
 
 // PluginEnabled reports whether a driver plugin is enabled by
 // `plugin "<name>" { config { enabled = true } }` or the legacy client option

@@ -30,7 +30,7 @@ var configSchema = schema{
 	"client": {
 		"enabled": nil, "servers": nil, "state_dir": nil, "alloc_dir": nil, "node_class": nil,
 		"network_interface": nil, "cni_path": nil, "cni_config_dir": nil, "bridge_network_name": nil,
-		"bridge_network_subnet": nil, "min_dynamic_port": nil, "max_dynamic_port": nil,
+		"bridge_network_subnet": nil, "bridge_network_hairpin_mode": nil, "min_dynamic_port": nil, "max_dynamic_port": nil,
 		"meta": anyKeys, "options": anyKeys,
 	},
 	"consul": {

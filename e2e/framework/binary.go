@@ -39,6 +39,30 @@ func Binary(t testing.TB) string {
 	return buildPath
 }
 
+var (
+	appOnce sync.Once
+	appPath string
+	appErr  error
+	appOut  []byte
+)
+
+// TestApp returns the path of e2e/testapp built for this run: the workload that
+// tests run inside allocations (serve, dial, links).
+func TestApp(t testing.TB) string {
+	t.Helper()
+	Binary(t) // creates buildDir
+	appOnce.Do(func() {
+		appPath = filepath.Join(buildDir, "testapp")
+		cmd := exec.Command("go", "build", "-o", appPath, "./e2e/testapp")
+		cmd.Dir = repoRoot()
+		appOut, appErr = cmd.CombinedOutput()
+	})
+	if appErr != nil {
+		t.Fatalf("failed to build testapp: %v\n%s", appErr, appOut)
+	}
+	return appPath
+}
+
 // Cleanup removes the built binary; call it from TestMain after m.Run.
 func Cleanup() {
 	if buildDir != "" {
