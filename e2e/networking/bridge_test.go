@@ -1,0 +1,135 @@
+package networking
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netnomad/netnomad/e2e/framework"
+	"github.com/shoenig/test/must"
+	"github.com/shoenig/test/wait"
+)
+
+// TestBridge_Job is the mission's first promise, seen from outside: a bridge
+// group gets its own namespace; the host reaches a task only through a mapped
+// port (host IP and 127.0.0.1); tasks of the group share loopback; another
+// group's loopback is not theirs; and stopping the job leaves nothing behind.
+func TestBridge_Job(t *testing.T) {
+	agent := startAgent(t)
+	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
+	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
+
+	web := waitAllocStatus(t, agent, "bridge", "web", "running")
+	stranger := waitAllocStatus(t, agent, "bridge", "stranger", "running")
+
+	// Each allocation has its own namespace and an address in the bridge subnet.
+	_, subnet, _ := net.ParseCIDR(testSubnet)
+	must.NotNil(t, web.NetworkStatus)
+	must.True(t, subnet.Contains(net.ParseIP(web.NetworkStatus.Address)), must.Sprintf("alloc IP %q", web.NetworkStatus.Address))
+	must.NotEq(t, web.NetworkStatus.Address, stranger.NetworkStatus.Address)
+	netns := run(t, "ip", "netns", "list")
+	must.StrContains(t, netns, web.ID)
+	must.StrContains(t, netns, stranger.ID)
+
+	// The mapped port answers on the host's address and on 127.0.0.1.
+	port := hostPort(t, web, "http")
+	waitHTTP(t, fmt.Sprintf("%s:%d", hostIP(web), port), "hello from "+web.ID)
+	waitHTTP(t, fmt.Sprintf("127.0.0.1:%d", port), "hello from "+web.ID)
+
+	// What the task binds inside is not a host listener.
+	must.False(t, listening(18080), must.Sprint("the task's port 18080 shows up among the host's listeners"))
+	_, err := httpGet("127.0.0.1:18080")
+	must.Error(t, err)
+
+	// Tasks of a group share loopback; another group's is its own.
+	waitLogLine(t, agent, web.ID, "neighbour", "ok")
+	waitLogLine(t, agent, stranger.ID, "dialer", "fail:")
+	must.StrNotContains(t, logs(t, agent, stranger.ID, "dialer"), "ok\n")
+
+	// The task sees the variables Nomad sets in bridge mode.
+	env, err := httpGetPath(fmt.Sprintf("127.0.0.1:%d", port), "/env")
+	must.NoError(t, err)
+	for _, want := range []string{
+		"NOMAD_PORT_http=18080",
+		"NOMAD_ALLOC_PORT_http=18080",
+		fmt.Sprintf("NOMAD_HOST_PORT_http=%d", port),
+		fmt.Sprintf("NOMAD_HOST_ADDR_http=%s:%d", hostIP(web), port),
+		"NOMAD_ALLOC_IP_http=" + web.NetworkStatus.Address,
+		fmt.Sprintf("NOMAD_ALLOC_ADDR_http=%s:18080", web.NetworkStatus.Address),
+	} {
+		must.StrContains(t, env, want+"\n")
+	}
+
+	status := agent.Run("alloc", "status", web.ID)
+	must.StrContains(t, status.Stdout, `Allocation Addresses (mode = "bridge")`)
+	must.StrContains(t, status.Stdout, fmt.Sprintf("%s:%d -> 18080", hostIP(web), port))
+
+	// Stopping tears everything down (assertNoLeaks runs at cleanup too).
+	stop := agent.Run("job", "stop", "-purge", "bridge")
+	must.Eq(t, 0, stop.ExitCode, must.Sprint(stop.Stdout, stop.Stderr))
+	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
+		return !strings.Contains(run(t, "ip", "netns", "list"), web.ID)
+	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)))
+	_, err = httpGet(fmt.Sprintf("127.0.0.1:%d", port))
+	must.Error(t, err)
+}
+
+// TestNone_OnlyLoopback: mode "none" gives a namespace with nothing but lo, up.
+func TestNone_OnlyLoopback(t *testing.T) {
+	agent := startAgent(t)
+	res := agent.Run("job", "run", jobFile(t, "none.nomad.hcl"))
+	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
+	alloc := waitAllocStatus(t, agent, "isolated", "g", "complete")
+	out := logs(t, agent, alloc.ID, "links")
+	must.Eq(t, "lo up|loopback|running\n", out)
+}
+
+// TestBridge_AgentRestartKeepsNetwork: a restarted agent (clean or SIGKILL) keeps
+// the allocation's namespace, IP and mapped port, and takes no second IP.
+func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
+	agent := startAgent(t, framework.NonDev())
+	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
+	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
+	web := waitAllocStatus(t, agent, "bridge", "web", "running")
+	port := hostPort(t, web, "http")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	waitHTTP(t, addr, "hello from "+web.ID)
+	before := reservations(t)
+
+	for _, restart := range []func(){agent.Restart, agent.KillAndRestart} {
+		restart()
+		again := waitAllocStatus(t, agent, "bridge", "web", "running")
+		must.Eq(t, web.ID, again.ID)
+		must.Eq(t, web.NetworkStatus.Address, again.NetworkStatus.Address)
+		waitHTTP(t, addr, "hello from "+web.ID)
+		must.Eq(t, before, reservations(t), must.Sprint("the restart took another IP"))
+	}
+}
+
+// TestGC_RemovesLeakedNamespace: a namespace left by an allocation that no longer
+// exists (an agent that crashed mid-setup) is removed when the agent starts.
+func TestGC_RemovesLeakedNamespace(t *testing.T) {
+	requireNetworking(t)
+	leaked := "0a1b2c3d-0000-4000-8000-00000000dead"
+	run(t, "ip", "netns", "add", leaked)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", leaked).Run() })
+	startAgent(t)
+	must.StrNotContains(t, run(t, "ip", "netns", "list"), leaked)
+}
+
+func reservations(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	entries, _ := os.ReadDir(filepath.Join("/var/lib/cni/networks", "nomad"))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "172.31.250.") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
