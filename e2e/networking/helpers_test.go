@@ -166,10 +166,12 @@ func assertNoLeaks(t *testing.T) {
 			}
 		}
 	}
-	entries, _ := os.ReadDir("/var/lib/cni/networks/nomad")
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "172.31.250.") {
-			t.Errorf("IP reservation left behind: %s", e.Name())
+	for _, net := range []string{"nomad", "e2enet"} {
+		entries, _ := os.ReadDir(filepath.Join("/var/lib/cni/networks", net))
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "172.31.25") {
+				t.Errorf("IP reservation left behind in %s: %s", net, e.Name())
+			}
 		}
 	}
 }
