@@ -48,8 +48,10 @@ client {
   bridge_network_name   = %q
   bridge_network_subnet = %q
 }`, testBridge, testSubnet))}, opts...)
-	// Cleanups run last-in first-out: registering the leak check before the agent
-	// makes it run after the agent has purged its jobs and stopped.
+	// Cleanups run last-in first-out: registering these before the agent makes
+	// them run after it has purged its jobs and stopped. The bridge itself is
+	// shared by design (Nomad keeps it); the test's own one goes at the very end.
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", testBridge).Run() })
 	t.Cleanup(func() { assertNoLeaks(t) })
 	return framework.StartAgent(t, opts...)
 }
