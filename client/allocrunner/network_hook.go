@@ -71,6 +71,7 @@ func (h *allocNetworkHook) Prerun() error {
 	}
 	if existing := h.setter.NetworkStatus(); existing != nil {
 		h.logger.Debug("reusing network from before the agent restarted", "address", existing.Address, "netns", existing.NetnsPath)
+		h.check(existing)
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), networkSetupTimeout)
@@ -84,6 +85,27 @@ func (h *allocNetworkHook) Prerun() error {
 	}
 	h.setter.setNetworkStatus(status)
 	return nil
+}
+
+// networkChecker is implemented by configurators that can verify a network they
+// built earlier (CNI CHECK).
+type networkChecker interface {
+	Check(ctx context.Context, alloc *structs.Allocation, spec *structs.NetworkResource, status *structs.AllocNetworkStatus) error
+}
+
+// check verifies a network reused after an agent restart. The tasks kept running
+// inside it, so it is never rebuilt underneath them: a failure is reported for
+// the operator to see.
+func (h *allocNetworkHook) check(status *structs.AllocNetworkStatus) {
+	c, ok := h.configurator.(networkChecker)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), networkSetupTimeout)
+	defer cancel()
+	if err := c.Check(ctx, h.alloc, h.spec, status); err != nil {
+		h.logger.Error("network of restored allocation failed its check", "error", err)
+	}
 }
 
 // Postrun tears the network down; failures are logged as possible leaks.
