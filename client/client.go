@@ -11,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/consul/api"
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/netnomad/netnomad/client/allocrunner"
+	"github.com/netnomad/netnomad/client/allocrunner/taskrunner"
 	"github.com/netnomad/netnomad/client/config"
 	"github.com/netnomad/netnomad/client/fingerprint"
 	"github.com/netnomad/netnomad/client/state"
@@ -40,6 +42,10 @@ type Client struct {
 
 	// hostEnv is the agent's environment minus env.blacklist, inherited by tasks.
 	hostEnv map[string]string
+
+	// consulServices lets Connect sidecars wait for their registration (nil
+	// without a consul block).
+	consulServices taskrunner.ServiceLookup
 
 	// registered is closed once the node is registered.
 	registered chan struct{}
@@ -101,6 +107,14 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 		hostEnv:        config.HostEnv(cfg, os.Environ()),
 	}
 	c.shutdownCtx, c.shutdownCancel = context.WithCancel(context.Background())
+	if cfg.Consul != nil {
+		consul, err := api.NewClient(cfg.Consul.APIConfig())
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("failed to create consul client: %w", err)
+		}
+		c.consulServices = taskrunner.ConsulAgentLookup{Agent: consul.Agent()}
+	}
 
 	if err := c.setupNode(nodeID, secretID); err != nil {
 		db.Close()
@@ -118,8 +132,39 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 	c.wg.Add(2)
 	go c.gcLoop()
 	go c.watchDrivers()
+	if syncer, ok := cfg.ServiceRegistration.(serviceSyncer); ok {
+		// Removes services of allocations this client no longer runs.
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			syncer.RunSync(c.shutdownCtx, serviceSyncInterval, c.liveAllocIDs)
+		}()
+	}
 	logger.Info("started client", "node_id", nodeID)
 	return c, nil
+}
+
+// serviceSyncer is a service registration handler with a periodic sync
+// (consul.ServiceClient).
+type serviceSyncer interface {
+	RunSync(ctx context.Context, interval time.Duration, live func() []string)
+}
+
+// serviceSyncInterval is how often registrations are reconciled (Nomad: 30s).
+var serviceSyncInterval = 30 * time.Second
+
+// liveAllocIDs returns the allocations whose runners have not finished: their
+// services may be registered; everybody else's are leftovers.
+func (c *Client) liveAllocIDs() []string {
+	c.allocMu.RLock()
+	defer c.allocMu.RUnlock()
+	out := make([]string, 0, len(c.allocs))
+	for id, ar := range c.allocs {
+		if !ar.IsDone() {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // setupNode builds the node from the config and the fingerprint.
@@ -298,6 +343,9 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation) (*allocrunner.AllocRu
 		StateUpdater:        c,
 		NetworkConfigurator: c.config.NetworkConfigurator,
 		HostEnv:             c.hostEnv,
+		ServiceRegistration: c.config.ServiceRegistration,
+		Consul:              c.config.Consul,
+		ConsulServices:      c.consulServices,
 	})
 }
 

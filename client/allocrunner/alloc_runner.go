@@ -15,6 +15,8 @@ import (
 	"github.com/netnomad/netnomad/client/allocdir"
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
 	"github.com/netnomad/netnomad/client/allocrunner/taskrunner"
+	"github.com/netnomad/netnomad/client/config"
+	"github.com/netnomad/netnomad/client/serviceregistration"
 	"github.com/netnomad/netnomad/client/state"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -41,6 +43,16 @@ type Config struct {
 	NetworkConfigurator interfaces.NetworkConfigurator
 	// HostEnv is the agent's filtered environment tasks inherit.
 	HostEnv map[string]string
+
+	// ServiceRegistration registers group and task services; nil means no
+	// service discovery provider.
+	ServiceRegistration serviceregistration.Handler
+	// Consul is the agent's consul block: the gRPC socket proxy's target and
+	// the sidecars' bootstrap settings. Nil means the defaults.
+	Consul *config.ConsulConfig
+	// ConsulServices lets Connect sidecars wait for their registration; nil
+	// skips the wait.
+	ConsulServices taskrunner.ServiceLookup
 }
 
 // AllocRunner runs one allocation. Create it with NewAllocRunner, optionally
@@ -124,6 +136,10 @@ func NewAllocRunner(cfg Config) (*AllocRunner, error) {
 			StateUpdater:   ar,
 			NetworkStatus:  ar.NetworkStatus,
 			HostEnv:        cfg.HostEnv,
+
+			ServiceRegistration: cfg.ServiceRegistration,
+			Consul:              cfg.Consul,
+			ConsulServices:      cfg.ConsulServices,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("failed to create task runner for task %q: %w", task.Name, err)

@@ -5,24 +5,49 @@ import (
 	"time"
 
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
+	"github.com/netnomad/netnomad/client/allocrunner/registrar"
+	"github.com/netnomad/netnomad/client/serviceregistration"
+	"github.com/netnomad/netnomad/nomad/structs"
 )
 
-// initHooks builds the alloc runner's hook list. The order is the contract:
+// initHooks builds the alloc runner's hook list. The order is the contract
+// (Nomad's: alloc_dir, network, group_services, consul_grpc_socket):
 //
-//  1. allocdir — the allocation directory must exist before anything writes
+//  1. alloc_dir — the allocation directory must exist before anything writes
 //     into it (the network configurator may keep files there, tasks need it).
 //  2. network — the group's network (netns + CNI for bridge/cni modes) must be
 //     ready, and its status persisted, before any task starts inside it, and
 //     its status feeds the tasks' environment (NOMAD_IP_*, ports).
-//  3. (group services, later) — registration needs the network's addresses.
+//  3. group_services — registration needs the network's addresses; it runs
+//     before the tasks so Connect sidecars find their registration, but never
+//     blocks them for long (Consul being down only delays it).
+//  4. consul_grpc_socket — (bridge/cni groups with a Connect sidecar) the
+//     socket in alloc/tmp that Envoy reaches Consul's gRPC port through; it
+//     needs the alloc dir and must listen before the sidecar starts.
 //
-// Prerun runs in this order; Postrun runs in reverse, so services go before the
-// network that carries them, and the network before the directory.
+// Prerun runs in this order; Postrun runs in reverse, so the socket closes
+// first, services are deregistered before the network that carries them goes,
+// and the network before the directory.
 func (ar *AllocRunner) initHooks() {
 	tg := ar.alloc.LookupTaskGroup()
 	ar.hooks = []interfaces.RunnerHook{
 		newAllocDirHook(ar.allocDir, ar.logger),
 		newNetworkHook(ar.logger, ar.alloc, tg.Networks, ar.cfg.NetworkConfigurator, ar, ar.cfg.StateDB),
+		newGroupServiceHook(ar.logger, ar.alloc, ar.cfg.ServiceRegistration, ar.groupWorkload, ar.emitTaskEvent),
+		newConsulGRPCSocketHook(ar.logger, tg, ar.allocDir, ar.cfg.Consul.GRPCAddr()),
+	}
+}
+
+// groupWorkload is the registration of alloc's group services on this node.
+func (ar *AllocRunner) groupWorkload(alloc *structs.Allocation) *serviceregistration.WorkloadServices {
+	return registrar.GroupWorkload(alloc, ar.cfg.Node(), ar.cfg.Region, ar.NetworkStatus())
+}
+
+// emitTaskEvent records a copy of ev on every task of the allocation.
+func (ar *AllocRunner) emitTaskEvent(ev *structs.TaskEvent) {
+	for _, name := range ar.taskOrder {
+		c := *ev
+		ar.tasks[name].EmitEvent(&c)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
+	"github.com/netnomad/netnomad/client/serviceregistration"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -72,6 +73,16 @@ type Config struct {
 	// NetworkConfigurator sets up group networks other than host mode (bridge,
 	// cni/<name>). Nil means only host mode is supported.
 	NetworkConfigurator interfaces.NetworkConfigurator
+
+	// Consul is the agent's consul block; nil when Consul is not configured.
+	// Connect sidecars take the gRPC address, token and TLS files from it.
+	Consul *ConsulConfig
+
+	// ServiceRegistration registers group and task services (the agent builds
+	// it from the consul block); nil means services are not registered
+	// anywhere. When it also has a RunSync method (consul.ServiceClient), the
+	// client runs the periodic sync with its live allocations.
+	ServiceRegistration serviceregistration.Handler
 
 	// GCInterval is how often stopped, finished allocations are garbage
 	// collected (their directories removed).

@@ -64,6 +64,7 @@ func (b *Builder) Build() *TaskEnv {
 	b.setMeta(nomad)
 	b.setPorts(nomad)
 	b.setUpstreams(nomad)
+	b.setEnvoy(nomad)
 
 	env := maps.Clone(b.hostEnv)
 	if env == nil {

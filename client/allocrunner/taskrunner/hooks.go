@@ -10,14 +10,30 @@ import (
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
-// initHooks builds the task's hook list. Order matters: the task directory must
-// exist before anything writes into it, and the log directory before the driver
-// opens log files. The environment is built right before the driver starts
-// (buildTaskConfig) so it sees the allocation's network status.
+// initHooks builds the task's hook list. Order matters:
+//
+//  1. task_dir — the task directory must exist before anything writes into it;
+//  2. logs — the log directory before the driver opens log files;
+//  3. envoy_bootstrap — (Connect sidecars only) writes secrets/envoy_bootstrap.json,
+//     so it needs the secrets dir and must finish before Envoy starts;
+//  4. services — registers the task's own services after it started (poststart)
+//     and deregisters them when it exits or stops;
+//  5. script_checks — runs the script checks of the task once it runs; after
+//     services so their TTL checks usually exist at the first report.
+//
+// The environment is built right before the driver starts (buildTaskConfig) so
+// it sees the allocation's network status.
 func (tr *TaskRunner) initHooks() {
 	tr.hooks = []interfaces.TaskHook{
 		&taskDirHook{tr: tr},
 		&logsHook{},
+		newEnvoyBootstrapHook(tr.logger, tr.cfg.AllocDir, tr.cfg.Consul, tr.cfg.ConsulServices),
+	}
+	if h := tr.cfg.ServiceRegistration; h != nil {
+		tr.hooks = append(tr.hooks, newServiceHook(tr, h))
+		if ttl, ok := h.(TTLUpdater); ok {
+			tr.hooks = append(tr.hooks, &scriptCheckHook{tr: tr, ttl: ttl})
+		}
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/netnomad/netnomad/client/allocdir"
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
 	"github.com/netnomad/netnomad/client/allocrunner/taskrunner/restarts"
+	"github.com/netnomad/netnomad/client/config"
+	"github.com/netnomad/netnomad/client/serviceregistration"
 	"github.com/netnomad/netnomad/client/state"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -51,6 +53,18 @@ type Config struct {
 	// HostEnv is the agent's environment (already filtered) that tasks inherit
 	// beneath their NOMAD_* and env block variables.
 	HostEnv map[string]string
+
+	// ServiceRegistration registers the task's own services and, when it
+	// implements TTLUpdater, receives the results of script checks; nil
+	// disables both.
+	ServiceRegistration serviceregistration.Handler
+	// Consul is the agent's consul block (gRPC address, token, TLS) used to
+	// bootstrap Connect sidecars; nil means the defaults and no token.
+	Consul *config.ConsulConfig
+	// ConsulServices tells whether the local Consul agent knows a service: the
+	// envoy bootstrap hook waits on it for the sidecar's registration. Nil
+	// skips the wait.
+	ConsulServices ServiceLookup
 }
 
 // TaskRunner runs one task. Create it with NewTaskRunner, optionally Restore,
