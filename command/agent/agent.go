@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strconv"
 
+	consulapi "github.com/hashicorp/consul/api"
 	"github.com/hashicorp/go-hclog"
 	"github.com/netnomad/netnomad/client"
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
 	clientconfig "github.com/netnomad/netnomad/client/config"
 	"github.com/netnomad/netnomad/client/network"
+	"github.com/netnomad/netnomad/client/serviceregistration/consul"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/drivers/rawexec"
 	"github.com/netnomad/netnomad/nomad"
@@ -124,11 +126,35 @@ func (a *Agent) setupClient() error {
 		Drivers:             a.enabledDrivers(),
 	}
 	cfg.NetworkConfigurator = a.networkConfigurator()
+	if err := a.setupConsul(cfg); err != nil {
+		return err
+	}
 	cl, err := client.NewClient(cfg, newLocalServerAPI(a.server))
 	if err != nil {
 		return fmt.Errorf("failed to start client: %w", err)
 	}
 	a.client = cl
+	return nil
+}
+
+// setupConsul gives the client the agent's consul block and a service registration
+// handler over the local Consul agent, as Nomad does by default. A Consul that is
+// not running does not stop tasks: registrations retry in the background and the
+// task events say so.
+func (a *Agent) setupConsul(cfg *clientconfig.Config) error {
+	cc := a.config.Consul
+	if cc == nil {
+		return nil
+	}
+	cfg.Consul = &clientconfig.ConsulConfig{
+		Address: cc.Address, GRPCAddress: cc.GRPCAddress, Token: cc.Token,
+		SSL: cc.SSL != nil && *cc.SSL, CAFile: cc.CAFile, CertFile: cc.CertFile, KeyFile: cc.KeyFile,
+	}
+	client, err := consulapi.NewClient(cfg.Consul.APIConfig())
+	if err != nil {
+		return fmt.Errorf("failed to create Consul client: %w", err)
+	}
+	cfg.ServiceRegistration = consul.NewServiceClient(client.Agent(), a.logger.Named("consul"), true)
 	return nil
 }
 
