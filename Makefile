@@ -13,7 +13,15 @@ deps: ## install what the tests need on a fresh Debian machine (root)
 
 test: deps build ## everything CI runs: vet, unit, e2e, a short fuzz pass
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) unit e2e fuzz
+
+unit: ## unit and package tests (root-only ones build their own throwaway namespaces)
+	$(GO) test -count=1 -timeout 20m $$($(GO) list ./... | grep -v /e2e/)
+
+e2e: ## end-to-end suites, one package at a time: they share the host's netns list and iptables
+	$(GO) test -count=1 -p 1 -timeout 20m ./e2e/...
+
+fuzz: ## a short fuzz pass over the job file parser
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./jobspec
 
 bench: ## scheduler placement throughput

@@ -258,9 +258,13 @@ func (ar *AllocRunner) Run() {
 		ar.postrun()
 		return
 	}
-	if shutdown := ar.runTasks(); shutdown {
+	if shutdown := ar.runTasks(); shutdown && ar.anyTaskRunning() {
+		// The agent is stopping and tasks keep running: leave the network and
+		// services in place for the next agent to re-attach to.
 		return
 	}
+	// Every task is dead, even if the agent is stopping right now: tear down
+	// so that a stopped allocation leaves nothing behind.
 	ar.postrun()
 }
 

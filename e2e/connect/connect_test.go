@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,16 +20,13 @@ import (
 	"github.com/shoenig/test/wait"
 )
 
-const (
-	testBridge = "nne2e2"
-	testSubnet = "172.31.252.0/24"
-)
+var testNet = framework.TestNetwork{Bridge: "nne2e2", SubnetPrefix: "172.31.252.", IPAMNetworks: []string{"nomad"}}
 
 func TestConnect_Countdash(t *testing.T) {
 	framework.RequireRoot(t)
 	framework.RequireCommand(t, "iptables")
 	consul := fakeconsul.NewAgent(t)
-	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", testBridge).Run() })
+	framework.CleanupNetwork(t, testNet)
 	agent := framework.StartAgent(t, framework.WithHCL(fmt.Sprintf(`
 client {
   bridge_network_name   = %q
@@ -38,7 +34,7 @@ client {
 }
 consul {
   address = %q
-}`, testBridge, testSubnet, consul.Addr)))
+}`, testNet.Bridge, testNet.Subnet(), consul.Addr)))
 	jobFile := writeJob(t, "countdash.nomad.hcl")
 
 	// The sidecars are injected at submit and visible in the plan.

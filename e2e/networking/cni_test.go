@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -43,7 +42,7 @@ func TestCNI_OperatorNetwork(t *testing.T) {
 	b, err := json.MarshalIndent(conflist, "", "  ")
 	must.NoError(t, err)
 	must.NoError(t, os.WriteFile(filepath.Join(dir, "e2enet.conflist"), b, 0o644))
-	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", cniNetBridge).Run() })
+	framework.CleanupNetwork(t, framework.TestNetwork{Bridge: cniNetBridge, SubnetPrefix: "172.31.251.", IPAMNetworks: []string{"e2enet"}})
 
 	agent := startAgent(t, framework.WithHCL(fmt.Sprintf(`client { cni_config_dir = %q }`, dir)))
 	node, _, err := agent.API.Nodes().List(nil)

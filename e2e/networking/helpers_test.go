@@ -18,12 +18,10 @@ import (
 	"github.com/shoenig/test/wait"
 )
 
-// Each test agent gets its own bridge and subnet so tests never share host state
-// with a real Nomad or with each other.
-const (
-	testBridge = "nne2e0"
-	testSubnet = "172.31.250.0/24"
-)
+// testNet is the bridge and subnet of these tests' agents.
+var testNet = framework.TestNetwork{Bridge: "nne2e0", SubnetPrefix: "172.31.250.", IPAMNetworks: []string{"nomad", "e2enet"}}
+
+var testSubnet = testNet.Subnet()
 
 func requireNetworking(t *testing.T) {
 	t.Helper()
@@ -47,12 +45,8 @@ func startAgent(t *testing.T, opts ...framework.AgentOption) *framework.Agent {
 client {
   bridge_network_name   = %q
   bridge_network_subnet = %q
-}`, testBridge, testSubnet))}, opts...)
-	// Cleanups run last-in first-out: registering these before the agent makes
-	// them run after it has purged its jobs and stopped. The bridge itself is
-	// shared by design (Nomad keeps it); the test's own one goes at the very end.
-	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", testBridge).Run() })
-	t.Cleanup(func() { assertNoLeaks(t) })
+}`, testNet.Bridge, testSubnet))}, opts...)
+	framework.CleanupNetwork(t, testNet)
 	return framework.StartAgent(t, opts...)
 }
 
@@ -147,35 +141,6 @@ func run(t *testing.T, name string, args ...string) string {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	must.NoError(t, err, must.Sprintf("%s %v: %s", name, args, out))
 	return string(out)
-}
-
-// assertNoLeaks fails the test if anything of an allocation survived it: a
-// network namespace, a veth on the test bridge, a per-allocation iptables rule or
-// a host-local IP reservation in the test subnet.
-func assertNoLeaks(t *testing.T) {
-	t.Helper()
-	netns := strings.TrimSpace(run(t, "ip", "netns", "list"))
-	if netns != "" {
-		t.Errorf("network namespaces left behind:\n%s", netns)
-	}
-	if out, err := exec.Command("ip", "-o", "link", "show", "master", testBridge).CombinedOutput(); err == nil && strings.TrimSpace(string(out)) != "" {
-		t.Errorf("veths still on bridge %s:\n%s", testBridge, out)
-	}
-	for _, table := range []string{"nat", "filter"} {
-		for _, line := range strings.Split(run(t, "iptables-save", "-t", table), "\n") {
-			if strings.HasPrefix(line, "-A CNI-DN-") || (strings.HasPrefix(line, "-A CNI-") && strings.Contains(line, "172.31.250.")) {
-				t.Errorf("per-allocation iptables rule left behind: %s", line)
-			}
-		}
-	}
-	for _, net := range []string{"nomad", "e2enet"} {
-		entries, _ := os.ReadDir(filepath.Join("/var/lib/cni/networks", net))
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), "172.31.25") {
-				t.Errorf("IP reservation left behind in %s: %s", net, e.Name())
-			}
-		}
-	}
 }
 
 func tail(s string, n int) string {
