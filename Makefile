@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/nomad
 
-.PHONY: build test unit e2e fuzz bench deps demo clean
+.PHONY: build test unit e2e fuzz bench bench-network deps demo clean
 
 build: ## build the nomad binary into bin/nomad
 	$(GO) build -o $(BIN) .
@@ -22,10 +22,13 @@ e2e: ## end-to-end suites, one package at a time: they share the host's netns li
 	$(GO) test -count=1 -p 1 -timeout 20m ./e2e/...
 
 fuzz: ## a short fuzz pass over the job file parser
-	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 20s ./jobspec
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./jobspec
 
 bench: ## scheduler placement throughput
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./scheduler
+
+bench-network: ## bridge network setup: our configurator vs the bare CNI chain, 50 allocs at once (root)
+	./e2e/bench/network.sh $(BENCH_ARGS)
 
 demo: build ## start a dev agent and run the example job (Ctrl-C stops both)
 	./scripts/demo.sh

@@ -19,6 +19,9 @@ import (
 // block, which is how HCL1 itself treated `x = {...}` and `x {...}` alike. Unknown keys
 // are reported as `<block> -> invalid key: <key>`.
 func parseHCL1(c *Config) (*api.Job, hcl.Diagnostics) {
+	if diags := checkSource(c); diags.HasErrors() {
+		return nil, diags
+	}
 	f, err := hcl1.ParseBytes(c.Body)
 	if err != nil {
 		rng := hcl.Range{Filename: c.Path, Start: hcl.InitialPos, End: hcl.InitialPos}
@@ -190,7 +193,14 @@ func tokenValue(t token.Token) (val cty.Value, err error) {
 	case token.NUMBER:
 		return cty.NumberIntVal(t.Value().(int64)), nil
 	case token.FLOAT:
-		return cty.ParseNumberVal(t.Text)
+		if len(t.Text) > maxNumberText {
+			return cty.NilVal, fmt.Errorf("number literal longer than %d characters", maxNumberText)
+		}
+		v, err := cty.ParseNumberVal(t.Text)
+		if err == nil && !numberInRange(v.AsBigFloat()) {
+			return cty.NilVal, fmt.Errorf("%s: %s", errNumberRange, t.Text)
+		}
+		return v, err
 	case token.BOOL:
 		return cty.BoolVal(t.Value().(bool)), nil
 	case token.STRING, token.HEREDOC, token.IDENT:

@@ -13,6 +13,9 @@ import (
 // parseHCL2 parses a job file in HCL2 native syntax: one `job "<id>"` block, plus any
 // `variable`, `variables` and `locals` blocks.
 func parseHCL2(c *Config) (*api.Job, hcl.Diagnostics) {
+	if diags := checkSource(c); diags.HasErrors() {
+		return nil, diags
+	}
 	f, diags := hclsyntax.ParseConfig(c.Body, c.Path, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
@@ -20,6 +23,9 @@ func parseHCL2(c *Config) (*api.Job, hcl.Diagnostics) {
 	fb, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
 		return nil, hcl.Diagnostics{errorDiag(hcl.Range{Filename: c.Path}, "Invalid job file", "The file is not in HCL native syntax.")}
+	}
+	if diags = append(diags, boundExpressions(fb)...); diags.HasErrors() {
+		return nil, diags
 	}
 	keepRuntimeInterpolations(fb, c.Body)
 

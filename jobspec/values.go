@@ -13,10 +13,6 @@ import (
 
 var durationType = reflect.TypeOf(time.Duration(0))
 
-// maxExponent bounds the binary exponent of numbers the decoder accepts (about 1e308,
-// the float64 range); larger ones are rejected rather than formatted.
-const maxExponent = 1024
-
 // assignValue stores val into the settable rv, converting HCL values to the Go type of rv.
 // Durations accept strings ("10s") and numbers (nanoseconds), as Nomad's jobspec does. A null
 // value leaves rv untouched. name is the attribute name used in messages.
@@ -60,11 +56,10 @@ func assignValue(val cty.Value, rv reflect.Value, name string, rng hcl.Range) hc
 		return nil
 	case reflect.String:
 		if val.Type() == cty.Number {
-			// Format numbers here: converting a huge one (1e999999) to its full decimal
-			// text takes seconds.
-			bf := val.AsBigFloat()
-			if bf.IsInf() || bf.MantExp(nil) > maxExponent {
-				return bad("number is out of range")
+			// Check before formatting: converting 1e999999 or 1e-999999 to its full
+			// decimal text takes minutes.
+			if !numberInRange(val.AsBigFloat()) {
+				return bad(errNumberRange)
 			}
 		}
 		s, err := convert.Convert(val, cty.String)
@@ -152,12 +147,16 @@ func assignValue(val cty.Value, rv reflect.Value, name string, rng hcl.Range) hc
 
 // numberValue converts val to a number, accepting numeric strings as HCL does.
 func numberValue(val cty.Value) (*big.Float, bool) {
+	if val.Type() == cty.String && len(val.AsString()) > maxNumberText {
+		// Parsing a long digit string is quadratic in its length.
+		return nil, false
+	}
 	n, err := convert.Convert(val, cty.Number)
 	if err != nil || n.IsNull() || !n.IsKnown() {
 		return nil, false
 	}
 	bf := n.AsBigFloat()
-	if bf.IsInf() || bf.MantExp(nil) > maxExponent {
+	if !numberInRange(bf) {
 		return nil, false
 	}
 	return bf, true

@@ -26,8 +26,18 @@ type inputVariable struct {
 }
 
 // functions are the HCL functions available in job files: a pure subset of Nomad's
-// (no file system access, nothing that can allocate without bound).
+// (no file system access), each bounded by boundFunction.
 func functions() map[string]function.Function {
+	pre := map[string]func([]cty.Value) error{"format": preFormat, "indent": preIndent, "replace": preReplace, "join": preJoin}
+	out := map[string]function.Function{}
+	for name, f := range stdFunctions() {
+		out[name] = boundFunction(f, pre[name])
+	}
+	return out
+}
+
+// stdFunctions are the functions before boundFunction's checks.
+func stdFunctions() map[string]function.Function {
 	return map[string]function.Function{
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "chomp": stdlib.ChompFunc,
 		"coalesce": stdlib.CoalesceFunc, "compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc,
@@ -59,7 +69,14 @@ func evalContext(c *Config, varBlocks, variablesBlocks, localsBlocks []*hclsynta
 	}
 
 	values := map[string]cty.Value{}
-	for name, v := range vars {
+	for _, name := range sortedKeys(vars) {
+		v := vars[name]
+		if v.hasVal {
+			if err := checkValue(v.value); err != nil {
+				diags = append(diags, errorDiag(v.declRng, fmt.Sprintf("Invalid value for variable %q", name), err.Error()+"."))
+				v.value = cty.DynamicVal
+			}
+		}
 		if !v.hasVal {
 			diags = append(diags, errorDiag(v.declRng, fmt.Sprintf("Unset variable %q", name),
 				"A used variable must be set or have a default value; see "+
@@ -185,12 +202,18 @@ func applyVarFile(base *hcl.EvalContext, vars map[string]*inputVariable, path st
 		rng := hcl.Range{Filename: path}
 		return hcl.Diagnostics{errorDiag(rng, "Failed to read variables file", fmt.Sprintf("failed to read %q: %s", path, err))}
 	}
+	if diags := checkSource(&Config{Path: path, Body: src}); diags.HasErrors() {
+		return diags
+	}
 	f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
 	if diags.HasErrors() {
 		return diags
 	}
 	fb, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
+		return diags
+	}
+	if diags = append(diags, boundExpressions(fb)...); diags.HasErrors() {
 		return diags
 	}
 	for _, b := range fb.Blocks {
