@@ -36,6 +36,11 @@ type Config struct {
 	// DataDir, when set, keeps the server's state on disk (<DataDir>/server) so it
 	// survives restarts; empty keeps it in memory only (-dev).
 	DataDir string
+	// ConnectSidecar, when its Driver is set, is the operator's default for the
+	// Connect sidecar task the admission hook injects (agent config
+	// `server { connect { ... } }`); nil keeps Nomad's docker Envoy task. A job's
+	// own sidecar_task is still merged over it.
+	ConnectSidecar *ConnectSidecarConfig
 }
 
 func (c *Config) withDefaults() *Config {

@@ -26,6 +26,7 @@ const (
 // Defaults of the injected sidecar task (Nomad's newConnectSidecarTask).
 const (
 	connectSidecarDriver        = "docker"
+	connectSidecarImage         = "${meta.connect.sidecar_image}"
 	connectSidecarCPU           = 250
 	connectSidecarMemoryMB      = 128
 	connectSidecarLogFiles      = 2
@@ -64,6 +65,17 @@ type jobConnectHook struct {
 	// every injection.
 	sidecarDriver string
 	sidecarConfig map[string]any
+}
+
+// newJobConnectHook returns the Connect hook with the operator's sidecar
+// default (nil or without a driver: Nomad's docker Envoy task). sidecar must be
+// valid (ConnectSidecarConfig.Validate).
+func newJobConnectHook(sidecar *ConnectSidecarConfig) jobConnectHook {
+	var h jobConnectHook
+	if sidecar != nil && sidecar.Driver != "" {
+		h.sidecarDriver, h.sidecarConfig = sidecar.Driver, sidecar.taskConfig()
+	}
+	return h
 }
 
 var (
@@ -180,7 +192,7 @@ func newConnectSidecarTask(service string) *structs.Task {
 		Kind:   connectProxyKindPrefix + service,
 		Driver: connectSidecarDriver,
 		Config: map[string]any{
-			"image": "${meta.connect.sidecar_image}",
+			"image": connectSidecarImage,
 			"args": []any{
 				"-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json",
 				"-l", "${meta.connect.log_level}",

@@ -35,16 +35,17 @@ type jobValidator interface {
 	Validate(job *structs.Job) (warnings []error, err error)
 }
 
-// defaultAdmissionChain lists the hooks. Add a mutator or validator with one
-// line here.
-func defaultAdmissionChain() ([]jobMutator, []jobValidator) {
+// defaultAdmissionChain lists the hooks, configured from the server's config.
+// Add a mutator or validator with one line here.
+func defaultAdmissionChain(cfg *Config) ([]jobMutator, []jobValidator) {
+	connect := newJobConnectHook(cfg.ConnectSidecar)
 	mutators := []jobMutator{
 		jobCanonicalizer{},
 		// connect needs canonicalized groups; the validators must see its sidecar task.
-		jobConnectHook{},
+		connect,
 	}
 	validators := []jobValidator{
-		jobConnectHook{},
+		connect,
 		jobValidate{},
 	}
 	return mutators, validators

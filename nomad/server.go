@@ -6,6 +6,7 @@ package nomad
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -41,13 +42,16 @@ func NewServer(cfg *Config) (*Server, error) {
 		cfg = &Config{}
 	}
 	cfg = cfg.withDefaults()
+	if err := cfg.ConnectSidecar.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid server config: %w", err)
+	}
 	s := &Server{
 		config: cfg,
 		logger: cfg.Logger.Named("nomad"),
 		state:  state.NewStateStore(),
 		broker: newEvalBroker(),
 	}
-	s.jobMutators, s.jobValidators = defaultAdmissionChain()
+	s.jobMutators, s.jobValidators = defaultAdmissionChain(cfg)
 	s.blocked = newBlockedEvals(s.logger, func(evals []*structs.Evaluation) error {
 		_, err := s.raftApply(EvalUpdateRequestType, &EvalUpdateApply{Evals: evals})
 		return err

@@ -38,6 +38,10 @@ func Fingerprint(ctx context.Context, cfg *config.Config, node *structs.Node, lo
 		n.Attributes = map[string]string{}
 	}
 	attrs := n.Attributes
+	if n.Meta == nil {
+		n.Meta = map[string]string{}
+	}
+	setConnectMeta(n.Meta)
 
 	facts, err := probeHost(cfg)
 	if err != nil {

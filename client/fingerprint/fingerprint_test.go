@@ -86,3 +86,31 @@ func TestHostNetwork_Interface(t *testing.T) {
 		must.NotEq(t, "lo", n.Device)
 	}
 }
+
+func TestFingerprint_ConnectMetaDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		meta map[string]string
+		want map[string]string
+	}{
+		{"defaults", nil, map[string]string{
+			"connect.sidecar_image":     DefaultConnectSidecarImage,
+			"connect.log_level":         "info",
+			"connect.proxy_concurrency": "1",
+		}},
+		{"operator meta wins", map[string]string{"connect.log_level": "debug", "rack": "r1"}, map[string]string{
+			"connect.sidecar_image":     DefaultConnectSidecarImage,
+			"connect.log_level":         "debug",
+			"connect.proxy_concurrency": "1",
+			"rack":                      "r1",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &config.Config{DataDir: t.TempDir()}
+			cfg.Canonicalize()
+			node, err := Fingerprint(context.Background(), cfg, &structs.Node{ID: "n1", Meta: tc.meta}, cfg.Logger)
+			must.NoError(t, err)
+			must.Eq(t, tc.want, node.Meta)
+		})
+	}
+}

@@ -80,6 +80,8 @@ func (a *Agent) setupServer() error {
 		HeartbeatTTL:  heartbeatTTL,
 		DevMode:       a.config.DevMode,
 		DataDir:       a.serverDataDir(),
+		// Validated with the agent config.
+		ConnectSidecar: a.config.Server.Connect.nomadConfig(),
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start server: %w", err)

@@ -3,6 +3,8 @@ package agent
 import (
 	"fmt"
 	"time"
+
+	"github.com/netnomad/netnomad/nomad"
 )
 
 // Config is the agent's configuration, with Nomad's HCL keys. Files are merged in
@@ -45,9 +47,24 @@ type AdvertiseAddrs struct {
 
 // ServerConfig is the `server` block.
 type ServerConfig struct {
-	Enabled         *bool `hcl:"enabled"`
-	BootstrapExpect int   `hcl:"bootstrap_expect"`
-	NumSchedulers   int   `hcl:"num_schedulers"`
+	Enabled         *bool                `hcl:"enabled"`
+	BootstrapExpect int                  `hcl:"bootstrap_expect"`
+	NumSchedulers   int                  `hcl:"num_schedulers"`
+	Connect         *ServerConnectConfig `hcl:"connect"`
+}
+
+// ServerConnectConfig is the `server { connect { ... } }` block: the default
+// driver and command of the Connect sidecar task the server injects, for nodes
+// that run Envoy from the host instead of Docker. A job's sidecar_task is still
+// merged over it.
+type ServerConnectConfig struct {
+	// SidecarDriver replaces "docker", e.g. "raw_exec".
+	SidecarDriver string `hcl:"sidecar_driver"`
+	// SidecarCommand is the Envoy binary (config.command); required unless the
+	// driver is docker.
+	SidecarCommand string `hcl:"sidecar_command"`
+	// SidecarArgs replace Nomad's Envoy arguments when set.
+	SidecarArgs []string `hcl:"sidecar_args"`
 }
 
 // ClientConfig is the `client` block.
@@ -170,6 +187,7 @@ func (c *Config) Merge(b *Config) *Config {
 		if b.Server.NumSchedulers != 0 {
 			s.NumSchedulers = b.Server.NumSchedulers
 		}
+		s.Connect = s.Connect.merge(b.Server.Connect)
 		r.Server = &s
 	}
 	if b.Client != nil {
@@ -216,6 +234,28 @@ func (c *Config) Merge(b *Config) *Config {
 	r.Plugins = mergePlugins(r.Plugins, b.Plugins)
 	r.Files = append(append([]string(nil), c.Files...), b.Files...)
 	return &r
+}
+
+// merge overlays b on c: set values of b win. Either may be nil.
+func (c *ServerConnectConfig) merge(b *ServerConnectConfig) *ServerConnectConfig {
+	switch {
+	case b == nil:
+		return c
+	case c == nil:
+		out := *b
+		return &out
+	}
+	out := *c
+	if b.SidecarDriver != "" {
+		out.SidecarDriver = b.SidecarDriver
+	}
+	if b.SidecarCommand != "" {
+		out.SidecarCommand = b.SidecarCommand
+	}
+	if b.SidecarArgs != nil {
+		out.SidecarArgs = b.SidecarArgs
+	}
+	return &out
 }
 
 func mergeMaps(a, b map[string]string) map[string]string {
@@ -297,7 +337,21 @@ func (c *Config) Validate() error {
 	if !c.DevMode && c.DataDir == "" {
 		return fmt.Errorf("must specify data directory")
 	}
+	if c.ServerEnabled() {
+		if err := c.Server.Connect.nomadConfig().Validate(); err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+	}
 	return nil
+}
+
+// nomadConfig converts the block for the server; nil stays nil (Nomad's docker
+// sidecar).
+func (c *ServerConnectConfig) nomadConfig() *nomad.ConnectSidecarConfig {
+	if c == nil {
+		return nil
+	}
+	return &nomad.ConnectSidecarConfig{Driver: c.SidecarDriver, Command: c.SidecarCommand, Args: c.SidecarArgs}
 }
 
 // heartbeatTTL is how long a client may stay silent before its node is down.

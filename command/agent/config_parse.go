@@ -26,7 +26,10 @@ var configSchema = schema{
 	"log_level": nil, "log_json": nil,
 	"ports":     {"http": nil, "rpc": nil, "serf": nil},
 	"advertise": {"http": nil, "rpc": nil, "serf": nil},
-	"server":    {"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil},
+	"server": {
+		"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil,
+		"connect": {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},
+	},
 	"client": {
 		"enabled": nil, "servers": nil, "state_dir": nil, "alloc_dir": nil, "node_class": nil,
 		"network_interface": nil, "cni_path": nil, "cni_config_dir": nil, "bridge_network_name": nil,

@@ -85,3 +85,68 @@ func TestConfig_LegacyOptionEnablesDriver(t *testing.T) {
 	must.NoError(t, err)
 	must.True(t, DefaultConfig().Merge(c).PluginEnabled("raw_exec"))
 }
+
+func TestParseConfig_ServerConnect(t *testing.T) {
+	src := `
+server {
+  enabled = true
+  connect {
+    sidecar_driver  = "raw_exec"
+    sidecar_command = "/usr/local/bin/envoy"
+    sidecar_args    = ["-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"]
+  }
+}
+`
+	c, err := ParseConfig("agent.hcl", []byte(src))
+	must.NoError(t, err)
+	full := DefaultConfig().Merge(c)
+	must.Eq(t, &ServerConnectConfig{
+		SidecarDriver:  "raw_exec",
+		SidecarCommand: "/usr/local/bin/envoy",
+		SidecarArgs:    []string{"-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"},
+	}, full.Server.Connect)
+	full.DataDir = t.TempDir()
+	must.NoError(t, full.Validate())
+
+	// A later file overrides key by key; unset keys keep the earlier value.
+	later, err := ParseConfig("later.hcl", []byte(`server { connect { sidecar_command = "/opt/envoy" } }`))
+	must.NoError(t, err)
+	merged := full.Merge(later)
+	must.Eq(t, "raw_exec", merged.Server.Connect.SidecarDriver)
+	must.Eq(t, "/opt/envoy", merged.Server.Connect.SidecarCommand)
+	must.Len(t, 4, merged.Server.Connect.SidecarArgs)
+	// The earlier config is not changed by the merge.
+	must.Eq(t, "/usr/local/bin/envoy", full.Server.Connect.SidecarCommand)
+
+	// Without the block the server keeps Nomad's docker sidecar.
+	must.Nil(t, DefaultConfig().Server.Connect.nomadConfig())
+}
+
+func TestParseConfig_ServerConnectErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"unknown key", `server { connect { sidecar_drvier = "raw_exec" } }`,
+			`bad.hcl:1:20: invalid key "sidecar_drvier" in server -> connect`},
+		{"command without driver", `server {
+  enabled = true
+  connect { sidecar_command = "/usr/local/bin/envoy" }
+}`, "server: connect: sidecar_command and sidecar_args require sidecar_driver"},
+		{"driver without command", `server {
+  enabled = true
+  connect { sidecar_driver = "raw_exec" }
+}`, `server: connect: sidecar_driver "raw_exec" requires sidecar_command`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig("bad.hcl", []byte(tc.src))
+			if err == nil {
+				full := DefaultConfig().Merge(c)
+				full.DataDir = t.TempDir()
+				err = full.Validate()
+			}
+			must.EqError(t, err, tc.want)
+		})
+	}
+}

@@ -5,6 +5,7 @@
 //	testapp serve -listen :8080          answer GET / with "hello from <alloc id>"
 //	testapp dial -addr 127.0.0.1:8080    print "ok" or "fail: <err>" once a second
 //	testapp links                        print the network interfaces, one per line
+//	testapp envoy -c FILE -l LEVEL ...   stand in for Envoy: check the bootstrap, serve (envoy.go)
 package main
 
 import (
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: testapp serve|dial|links [flags]")
+		fmt.Fprintln(os.Stderr, "usage: testapp serve|dial|links|envoy [flags]")
 		os.Exit(2)
 	}
 	arg := func(name, def string) string {
@@ -64,6 +65,8 @@ func main() {
 		for _, i := range ifs {
 			fmt.Println(i.Name, i.Flags)
 		}
+	case "envoy":
+		os.Exit(runEnvoy(os.Args[2:]))
 	default:
 		fmt.Fprintln(os.Stderr, "unknown command", os.Args[1])
 		os.Exit(2)

@@ -1,0 +1,97 @@
+package connect
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netnomad/netnomad/e2e/framework"
+	"github.com/netnomad/netnomad/testutil/fakeconsul"
+	"github.com/shoenig/test/must"
+	"github.com/shoenig/test/wait"
+)
+
+// TestConnect_DefaultSidecarFromAgentConfig runs Connect the way an operator
+// without Docker does: the agent config names the sidecar's driver and command
+// once, and a countdash job with no sidecar_task gets raw_exec sidecars. No
+// Envoy binary exists here, so the command is testapp's envoy stand-in: it
+// accepts Envoy's flags, refuses a missing or schema-invalid bootstrap, prints
+// "bootstrap ok: <node id>" and serves on the sidecar's port.
+func TestConnect_DefaultSidecarFromAgentConfig(t *testing.T) {
+	framework.RequireRoot(t)
+	framework.RequireCommand(t, "iptables")
+	testapp := framework.TestApp(t)
+	consul := fakeconsul.NewAgent(t)
+	agent := startConnectAgent(t, consul.Addr, fmt.Sprintf(`
+server {
+  connect {
+    sidecar_driver  = "raw_exec"
+    sidecar_command = %q
+    sidecar_args    = ["envoy", "-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"]
+  }
+}`, testapp))
+	jobFile := writeJob(t, "countdash-default-sidecar.nomad.hcl")
+
+	// The sidecars are injected from the agent's config and shown in the plan.
+	plan := agent.Run("job", "plan", jobFile)
+	must.Eq(t, 1, plan.ExitCode, must.Sprint(plan.Stdout, plan.Stderr))
+	must.StrContains(t, plan.Stdout, `+ Task: "connect-proxy-count-api" (forces create)`)
+	must.StrContains(t, plan.Stdout, `+ Task: "connect-proxy-count-dashboard" (forces create)`)
+
+	run := agent.Run("job", "run", jobFile)
+	must.Eq(t, 0, run.ExitCode, must.Sprint(run.Stdout, run.Stderr))
+	allocs := map[string]string{} // group -> alloc ID
+	for _, group := range []string{"api", "dashboard"} {
+		allocs[group] = waitRunning(t, agent, group).ID
+	}
+
+	// The stored job's sidecars run the agent's command under raw_exec.
+	job, _, err := agent.API.Jobs().Info("countdash", nil)
+	must.NoError(t, err)
+	for group, service := range map[string]string{"api": "count-api", "dashboard": "count-dashboard"} {
+		sidecar := findTask(job, group, "connect-proxy-"+service)
+		must.NotNil(t, sidecar, must.Sprintf("no sidecar in group %q", group))
+		must.Eq(t, "raw_exec", sidecar.Driver)
+		must.Eq(t, "connect-proxy:"+service, sidecar.Kind)
+		must.Eq[any](t, testapp, sidecar.Config["command"])
+		must.Eq[any](t, []any{"envoy", "-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"},
+			sidecar.Config["args"])
+	}
+
+	// Both sidecars found a valid bootstrap naming their proxy (registered in
+	// Consul under that ID), got the client's default log level, and serve on
+	// their port.
+	for _, c := range []struct{ group, service, port string }{
+		{"api", "count-api", "9001"},
+		{"dashboard", "count-dashboard", "9002"},
+	} {
+		id := allocs[c.group]
+		proxyID := "_nomad-task-" + id + "-group-" + c.group + "-" + c.service + "-" + c.port + "-sidecar-proxy"
+		waitRegistered(t, consul.Addr, proxyID)
+		task := "connect-proxy-" + c.service
+		logs := waitLogs(t, agent, id, task, "bootstrap ok: "+proxyID+"\n")
+		must.StrContains(t, logs, "log level info,")
+
+		alloc, _, err := agent.API.Allocations().Info(id, nil)
+		must.NoError(t, err)
+		port := portOf(t, alloc, task)
+		waitHTTP(t, fmt.Sprintf("%s:%d", port.HostIP, port.Value), "envoy stand-in for "+proxyID)
+	}
+
+	stopAndWaitDeregistered(t, agent, consul.Addr)
+}
+
+// waitLogs waits until `nomad alloc logs <alloc> <task>` prints want and
+// returns the output.
+func waitLogs(t *testing.T, agent *framework.Agent, allocID, task, want string) string {
+	t.Helper()
+	var out string
+	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
+		r := agent.Run("alloc", "logs", allocID, task)
+		out = r.Stdout + r.Stderr
+		return r.ExitCode == 0 && strings.Contains(r.Stdout, want)
+	}), wait.Timeout(20*time.Second), wait.Gap(200*time.Millisecond)),
+		must.Sprintf("logs of %s in %s: %s", task, allocID, out))
+	return out
+}

@@ -1,0 +1,196 @@
+package connect
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/netnomad/netnomad/e2e/framework"
+	"github.com/shoenig/test/must"
+	"github.com/shoenig/test/wait"
+)
+
+// Helpers shared by the Connect e2e tests: Consul queries, job files, waiting
+// for allocations and reading what their tasks serve.
+
+// startConnectAgent starts a dev agent on the suite's bridge network, talking to
+// the Consul at consulAddr; extra is appended to its config.
+func startConnectAgent(t *testing.T, consulAddr, extra string) *framework.Agent {
+	t.Helper()
+	framework.CleanupNetwork(t, testNet)
+	return framework.StartAgent(t, framework.WithHCL(fmt.Sprintf(`
+client {
+  bridge_network_name   = %q
+  bridge_network_subnet = %q
+}
+consul {
+  address = %q
+}
+%s`, testNet.Bridge, testNet.Subnet(), consulAddr, extra)))
+}
+
+// waitRegistered waits until Consul has every service ID in ids and returns
+// Consul's services.
+func waitRegistered(t *testing.T, consulAddr string, ids ...string) map[string]*consulService {
+	t.Helper()
+	var svcs map[string]*consulService
+	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+		var err error
+		svcs, err = services(consulAddr)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, ok := svcs[id]; !ok {
+				return fmt.Errorf("service %s not registered; have %v", id, keys(svcs))
+			}
+		}
+		return nil
+	}), wait.Timeout(20*time.Second), wait.Gap(200*time.Millisecond)))
+	return svcs
+}
+
+// stopAndWaitDeregistered purges countdash and waits until Consul has no
+// service of Nomad's left.
+func stopAndWaitDeregistered(t *testing.T, agent *framework.Agent, consulAddr string) {
+	t.Helper()
+	stop := agent.Run("job", "stop", "-purge", "countdash")
+	must.Eq(t, 0, stop.ExitCode, must.Sprint(stop.Stdout, stop.Stderr))
+	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+		svcs, err := services(consulAddr)
+		if err != nil {
+			return err
+		}
+		for id := range svcs {
+			if strings.HasPrefix(id, "_nomad-task-") {
+				return fmt.Errorf("%s still registered", id)
+			}
+		}
+		return nil
+	}), wait.Timeout(30*time.Second), wait.Gap(200*time.Millisecond)))
+}
+
+type consulService struct {
+	ID      string
+	Service string
+	Address string
+	Port    int
+	Meta    map[string]string
+}
+
+func services(addr string) (map[string]*consulService, error) {
+	resp, err := http.Get("http://" + addr + "/v1/agent/services")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]*consulService{}
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func writeJob(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("input", name))
+	must.NoError(t, err)
+	out := filepath.Join(t.TempDir(), name)
+	must.NoError(t, os.WriteFile(out, []byte(strings.ReplaceAll(string(b), "__TESTAPP__", framework.TestApp(t))), 0o644))
+	return out
+}
+
+func waitRunning(t *testing.T, agent *framework.Agent, group string) *api.Allocation {
+	t.Helper()
+	var alloc *api.Allocation
+	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+		stubs, _, err := agent.API.Jobs().Allocations("countdash", false, nil)
+		if err != nil {
+			return err
+		}
+		for _, s := range stubs {
+			if s.TaskGroup == group && s.ClientStatus == "running" {
+				alloc, _, err = agent.API.Allocations().Info(s.ID, nil)
+				return err
+			}
+		}
+		return fmt.Errorf("group %q not running", group)
+	}), wait.Timeout(60*time.Second), wait.Gap(200*time.Millisecond)),
+		must.Sprintf("agent log:\n%s", agent.Log()))
+	return alloc
+}
+
+func findTask(job *api.Job, group, task string) *api.Task {
+	for _, tg := range job.TaskGroups {
+		if *tg.Name != group {
+			continue
+		}
+		for _, tk := range tg.Tasks {
+			if tk.Name == task {
+				return tk
+			}
+		}
+	}
+	return nil
+}
+
+func portOf(t *testing.T, alloc *api.Allocation, label string) api.PortMapping {
+	t.Helper()
+	for _, p := range alloc.AllocatedResources.Shared.Ports {
+		if p.Label == label {
+			return p
+		}
+	}
+	t.Fatalf("no port %q in %+v", label, alloc.AllocatedResources.Shared.Ports)
+	return api.PortMapping{}
+}
+
+func waitHTTP(t *testing.T, addr, want string) {
+	t.Helper()
+	var last string
+	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
+		c := http.Client{Timeout: 2 * time.Second}
+		resp, err := c.Get("http://" + addr + "/")
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		last = string(b)
+		return strings.Contains(last, want)
+	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)), must.Sprintf("GET %s: %s", addr, last))
+}
+
+// dashboardEnv reads the dashboard task's environment through its mapped port.
+func dashboardEnv(t *testing.T, alloc *api.Allocation) string {
+	t.Helper()
+	p := portOf(t, alloc, "http")
+	addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Value))
+	var body string
+	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+		c := http.Client{Timeout: 2 * time.Second}
+		resp, err := c.Get("http://" + addr + "/env")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = string(b)
+		return err
+	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)))
+	return body
+}
