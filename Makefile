@@ -30,7 +30,7 @@ bench: ## scheduler placement throughput
 bench-network: ## bridge network setup: our configurator vs the bare CNI chain, 50 allocs at once (root)
 	./e2e/bench/network.sh $(BENCH_ARGS)
 
-demo: build ## start a dev agent and run the example job (Ctrl-C stops both)
+demo: deps build ## start a dev agent and run the bridge-networked example job (Ctrl-C stops both)
 	./scripts/demo.sh
 
 clean:

@@ -1,6 +1,6 @@
-# A first job: one group, one raw_exec task that serves a page on a dynamic port.
-# Bridge networking (network { mode = "bridge" }) arrives with the group-network work;
-# until then this example uses the host network.
+# A first job: one group in its own network namespace (bridge mode), one raw_exec
+# task serving a page on port 8080 inside it. The host reaches it only through the
+# mapped port: `nomad alloc status` shows "<host ip>:<port> -> 8080".
 job "hello" {
   datacenters = ["dc1"]
   type        = "service"
@@ -9,7 +9,10 @@ job "hello" {
     count = 1
 
     network {
-      port "http" {}
+      mode = "bridge"
+      port "http" {
+        to = 8080
+      }
     }
 
     task "server" {
@@ -17,7 +20,7 @@ job "hello" {
 
       config {
         command = "/bin/sh"
-        args    = ["-c", "echo \"hello from ${NOMAD_ALLOC_ID} on port ${NOMAD_PORT_http}\"; exec python3 -m http.server ${NOMAD_PORT_http} --bind ${NOMAD_IP_http}"]
+        args    = ["-c", "echo \"hello from ${NOMAD_ALLOC_ID}: ${NOMAD_HOST_ADDR_http} -> ${NOMAD_ALLOC_ADDR_http}\"; exec python3 -m http.server ${NOMAD_PORT_http}"]
       }
 
       resources {
