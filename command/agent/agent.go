@@ -36,8 +36,8 @@ type Agent struct {
 
 // NewAgent starts the server and/or client the config asks for, then the HTTP API.
 // On error everything already started is shut down again.
-func NewAgent(config *Config, logger hclog.Logger) (a *Agent, err error) {
-	a = &Agent{config: config, logger: logger}
+func NewAgent(config *Config, logger hclog.Logger) (_ *Agent, err error) {
+	a := &Agent{config: config, logger: logger}
 	defer func() {
 		if err != nil {
 			a.Shutdown()

@@ -79,8 +79,10 @@ func (c *Command) Run(args []string) int {
 		Output:     os.Stderr,
 		JSONFormat: config.LogJSON,
 	})
-	if config.DevMode {
+	if len(config.Files) == 0 {
 		c.Ui.Output("==> No configuration files loaded")
+	} else {
+		c.Ui.Output(fmt.Sprintf("==> Loaded configuration from %s", strings.Join(config.Files, ", ")))
 	}
 	c.Ui.Output("==> Starting Nomad agent...")
 	agent, err := NewAgent(config, logger)

@@ -216,3 +216,13 @@ func TestHTTP_ParseAndValidate(t *testing.T) {
 	must.NoError(t, err)
 	must.StrContains(t, resp.Error, "Missing task driver")
 }
+
+// TestAgent_StartFailureIsAnError: an agent that cannot start returns an error
+// (and cleans up what it started) instead of panicking.
+func TestAgent_StartFailureIsAnError(t *testing.T) {
+	cfg := DevConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.Ports.HTTP = -1 // cannot listen
+	_, err := NewAgent(cfg, hclog.NewNullLogger())
+	must.Error(t, err)
+}
