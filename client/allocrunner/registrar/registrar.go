@@ -103,11 +103,16 @@ func (r *Registrar) Set(w *sr.WorkloadServices) <-chan error {
 	return ch
 }
 
+// unappliedRemoveTimeout bounds the removal of a workload whose registration
+// never succeeded.
+const unappliedRemoveTimeout = time.Second
+
 // Remove stops the loop and deregisters every service that may be
 // registered (the desired and the last applied registration); the Registrar
 // is then idle and may be Set again. When nothing was Set since the last
 // Remove, fallback (may be nil) is deregistered instead: services registered
 // by an earlier agent before it restarted.
+
 func (r *Registrar) Remove(ctx context.Context, fallback *sr.WorkloadServices) error {
 	r.stopLoop()
 	r.mu.Lock()
@@ -117,6 +122,14 @@ func (r *Registrar) Remove(ctx context.Context, fallback *sr.WorkloadServices) e
 	r.mu.Unlock()
 	if desired == nil && applied == nil {
 		desired = fallback
+	}
+	if applied == nil {
+		// Nothing this runner registered is known to be in Consul (it never got
+		// through, or a previous agent made it): one quick try, not a retrying
+		// wait on a Consul that may be down; the periodic sync removes leftovers.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, unappliedRemoveTimeout)
+		defer cancel()
 	}
 
 	var errs []error
