@@ -29,6 +29,9 @@ import (
 func otherNetns(t *testing.T) (path, ident string) {
 	t.Helper()
 	if _, err := exec.LookPath("unshare"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("unshare(1) is required and missing in CI")
+		}
 		t.Skip("needs unshare(1)")
 	}
 	cmd := exec.Command("unshare", "-n", "sleep", "600")
