@@ -87,6 +87,10 @@ func (c *Client) needsUpdate(have, got *structs.Allocation) bool {
 
 // addAllocLocked persists a new allocation and starts its runner.
 func (c *Client) addAllocLocked(alloc *structs.Allocation) error {
+	if err := c.markOwned(alloc.ID); err != nil {
+		// Only a crash before its network is torn down would leak it.
+		c.logger.Warn("allocation network will not be collected after a crash", "alloc_id", alloc.ID, "error", err)
+	}
 	if err := c.stateDB.PutAllocation(alloc); err != nil {
 		return err
 	}

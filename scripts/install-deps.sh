@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v nft >/dev/null 2>&1 || need+=(nftables)          # the CNI plugins' nftables backend (tests)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)    # script checks' namespace tests
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing ${need[*]} and not root" >&2

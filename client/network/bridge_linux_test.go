@@ -19,8 +19,10 @@ import (
 // outside machine through a FORWARD DROP policy; an unmapped
 // listener is not exposed; the allocation reaches the host and the outside
 // through NAT; two allocations on one bridge both work.
-func TestBridge_Traffic(t *testing.T) {
-	w := newWorld(t, nil)
+func TestBridge_Traffic(t *testing.T) { forEachNATBackend(t, testBridgeTraffic) }
+
+func testBridgeTraffic(t *testing.T, backend string) {
+	w := newWorld(t, withNATBackend(backend))
 	a := newAlloc(port("http", 28080, 8080), port("dns", 28053, 5353))
 	b := newAlloc(port("http", 28081, 8080))
 	stA := w.setup(a, bridgeSpec)
@@ -120,8 +122,10 @@ func TestBridge_SameHostPortRefused(t *testing.T) {
 
 // TestBridge_TeardownIdempotent: after Teardown nothing of the allocation
 // remains; Teardown twice, and Teardown without Setup, are fine.
-func TestBridge_TeardownIdempotent(t *testing.T) {
-	w := newWorld(t, nil)
+func TestBridge_TeardownIdempotent(t *testing.T) { forEachNATBackend(t, testBridgeTeardownIdempotent) }
+
+func testBridgeTeardownIdempotent(t *testing.T, backend string) {
+	w := newWorld(t, withNATBackend(backend))
 	a := newAlloc(port("http", 28080, 8080))
 	st, err := w.trySetup(a, bridgeSpec)
 	must.NoError(t, err)
@@ -213,7 +217,11 @@ func TestBridge_AdminChain(t *testing.T) {
 // agent calls Setup again: the leftovers are removed first, and the allocation
 // ends up with exactly one address, veth and set of rules.
 func TestBridge_SetupReplacesLeftovers(t *testing.T) {
-	w := newWorld(t, nil)
+	forEachNATBackend(t, testBridgeSetupReplacesLeftovers)
+}
+
+func testBridgeSetupReplacesLeftovers(t *testing.T, backend string) {
+	w := newWorld(t, withNATBackend(backend))
 	a := newAlloc(port("http", 28080, 8080))
 	_, err := w.trySetup(a, bridgeSpec)
 	must.NoError(t, err)
@@ -231,5 +239,10 @@ func TestBridge_SetupReplacesLeftovers(t *testing.T) {
 	reservations := ipamReservations(filepath.Join(w.cfg.IPAMDataDir, BridgeNetworkName))
 	must.MapLen(t, 1, reservations)
 	must.Eq(t, a.ID, reservations[st.Address])
+	if backend == NATBackendNFTables {
+		must.Eq(t, 1, countLines(w.sh(w.host, "nft", "list", "table", "inet", "cni_plugins_masquerade"), "ip saddr "+st.Address+" "))
+		must.Eq(t, 2, countLines(w.sh(w.host, "nft", "list", "chain", "ip", "cni_hostport", "hostports"), "dnat to "+st.Address+":8080"))
+		return
+	}
 	must.Eq(t, 1, countLines(w.sh(w.host, "iptables-save", "-t", "nat"), "-A POSTROUTING -s "+st.Address+"/32"))
 }

@@ -22,6 +22,11 @@ const (
 	DefaultIPAMDataDir = "/var/lib/cni/networks"
 	DefaultAdminChain  = "NOMAD-ADMIN"
 
+	// NATBackendIPTables and NATBackendNFTables select how the bridge plugin's
+	// masquerade and portmap's port mappings are programmed (Config.NATBackend).
+	NATBackendIPTables = "iptables"
+	NATBackendNFTables = "nftables"
+
 	// BridgeNetworkName is the CNI network name of the bridge conflist. It is what
 	// the plugins write into their iptables comments (`name: "nomad" id: "<alloc>"`)
 	// and the host-local directory name, whatever the bridge is called.
@@ -57,6 +62,16 @@ type Config struct {
 	// AdminChain is the filter chain the firewall plugin consults first; it gets
 	// a rule accepting traffic to the bridge subnet.
 	AdminChain string
+	// NATBackend is the backend of the bridge plugin's masquerade (ipMasqBackend)
+	// and of portmap (backend) in the bridge conflist: NATBackendIPTables (as
+	// Nomad renders it: per-allocation iptables chains) or NATBackendNFTables
+	// (tables inet cni_plugins_masquerade and ip cni_hostport; needs the nft
+	// command). Empty means iptables. Measured on a 2-core VM (e2e/bench):
+	// nftables cuts processes per setup from 59 to 26 and setup time by ~20-30%
+	// but makes teardown ~30% slower, and its rules are not where Nomad's
+	// operators (and iptables-save based leak checks) look. The firewall plugin,
+	// NOMAD-ADMIN and the localnet guard stay on iptables either way.
+	NATBackend string
 }
 
 // withDefaults returns a copy of c with every empty field defaulted.
@@ -87,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AdminChain == "" {
 		c.AdminChain = DefaultAdminChain
+	}
+	if c.NATBackend == "" {
+		c.NATBackend = NATBackendIPTables
 	}
 	return c
 }

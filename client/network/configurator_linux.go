@@ -37,12 +37,16 @@ type Configurator struct {
 var _ interfaces.NetworkConfigurator = (*Configurator)(nil)
 
 // NewConfigurator validates cfg (defaults applied) and renders the bridge
-// conflist. It touches nothing on the host.
+// conflist. It touches nothing on the host (with the nftables backend it dry-runs
+// nft once).
 func NewConfigurator(cfg Config) (*Configurator, error) {
 	cfg = cfg.withDefaults()
 	raw, err := renderBridgeConflist(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.NATBackend == NATBackendNFTables && !nftablesUsable() {
+		return nil, fmt.Errorf("nat backend %q needs a working nft command", NATBackendNFTables)
 	}
 	list, err := libcni.NetworkConfFromBytes(raw)
 	if err != nil {
@@ -63,6 +67,10 @@ func NewConfigurator(cfg Config) (*Configurator, error) {
 func (c *Configurator) NetnsPath(allocID string) string {
 	return filepath.Join(c.cfg.NetnsDir, allocID)
 }
+
+// NATBackend is the backend the bridge conflist's masquerade and portmap use
+// (Config.NATBackend, resolved: NATBackendIPTables or NATBackendNFTables).
+func (c *Configurator) NATBackend() string { return c.cfg.NATBackend }
 
 // BridgeConflist returns the rendered bridge-mode conflist (for debugging and
 // the benchmark's bare-chain baseline).
@@ -147,7 +155,7 @@ func (c *Configurator) Setup(ctx context.Context, alloc *structs.Allocation, spe
 	}, func() {
 		// Undo the half-done attempt but keep the namespace.
 		_ = c.delNetwork(ctx, list, rt)
-		_, _ = c.ipt.forceCleanup(ctx, byIDs(map[string]bool{alloc.ID: true}, nil))
+		_, _ = c.forceCleanup(ctx, map[string]bool{alloc.ID: true}, nil)
 	})
 	if err == nil && added != nil {
 		err = added
@@ -164,7 +172,8 @@ func (c *Configurator) Setup(ctx context.Context, alloc *structs.Allocation, spe
 }
 
 // Teardown undoes Setup: CNI DEL with the cached ADD result (and the config that
-// was actually used), a forced cleanup of iptables rules naming the allocation,
+// was actually used); when that DEL failed or had no cached result, a forced
+// cleanup of the iptables (and nftables-backend) rules naming the allocation;
 // release of its host-local reservations, then the namespace. It may be called
 // any number of times, without Setup, or after a failed Setup; what is already
 // gone is not an error. All steps run even when one fails; the errors are joined.
@@ -192,7 +201,7 @@ func (c *Configurator) Teardown(ctx context.Context, alloc *structs.Allocation, 
 		list = c.listForTeardown(mode, alloc.ID)
 		if list == nil {
 			c.logger.Warn("cni network config not found, removing only rules and namespace", "alloc_id", alloc.ID, "mode", mode)
-			_, err := c.ipt.forceCleanup(ctx, byIDs(map[string]bool{alloc.ID: true}, toSet(ips)))
+			_, err := c.forceCleanup(ctx, map[string]bool{alloc.ID: true}, toSet(ips))
 			return errors.Join(err, destroyNetns(path))
 		}
 	}
@@ -299,18 +308,26 @@ func (c *Configurator) teardownLocked(ctx context.Context, list *libcni.NetworkC
 				}
 			}
 		}
+		cached := false
 		if res, err := c.cni.GetNetworkListCachedResult(list, rt); err == nil && res != nil {
+			cached = true
 			for _, ip := range resultIPs(res) {
 				ips[ip] = true
 			}
 		}
-		if err := c.delNetwork(ctx, list, rt); err != nil {
-			errs = append(errs, err)
+		delErr := c.delNetwork(ctx, list, rt)
+		if delErr != nil {
+			errs = append(errs, delErr)
 		}
-		if n, err := c.ipt.forceCleanup(ctx, byIDs(map[string]bool{id: true}, ips)); err != nil {
-			errs = append(errs, err)
-		} else if n > 0 {
-			c.logger.Warn("removed leftover iptables rules", "alloc_id", id, "rules", n)
+		// A DEL that succeeded with the cached ADD result removed every rule the
+		// plugins made (they find them by container ID and by the result's IPs);
+		// anything else gets the forced sweep (costs a ruleset listing).
+		if delErr != nil || !cached {
+			if n, err := c.forceCleanup(ctx, map[string]bool{id: true}, ips); err != nil {
+				errs = append(errs, err)
+			} else if n > 0 {
+				c.logger.Warn("removed leftover firewall rules", "alloc_id", id, "rules", n)
+			}
 		}
 		if _, err := releaseIPAM(dirs, func(owner string) bool { return owner == id }); err != nil {
 			errs = append(errs, fmt.Errorf("failed to release ip reservations: %w", err))
@@ -395,6 +412,18 @@ func (c *Configurator) checkPortConflicts(ctx context.Context, allocID string, r
 		}
 	}
 	return nil
+}
+
+// forceCleanup deletes the iptables rules, and with the nftables backend the
+// plugins' nftables rules, that name one of ids or (firewall and masquerade
+// rules) use one of ips. It returns how many rules it deleted.
+func (c *Configurator) forceCleanup(ctx context.Context, ids, ips map[string]bool) (int, error) {
+	n, err := c.ipt.forceCleanup(ctx, byIDs(ids, ips))
+	if c.cfg.NATBackend != NATBackendNFTables {
+		return n, err
+	}
+	m, nftErr := c.ipt.nftCleanup(ctx, nftByIDs(ids, ips))
+	return n + m, errors.Join(err, nftErr)
 }
 
 // isAllocID reports whether name looks like an allocation ID (a UUID).

@@ -41,3 +41,6 @@ func BridgeSupported() bool { return false }
 
 // WithNetNS fails with ErrUnsupported.
 func WithNetNS(string, func() error) error { return ErrUnsupported }
+
+// NATBackend is empty outside Linux.
+func (*Configurator) NATBackend() string { return "" }

@@ -22,13 +22,15 @@ type loopbackPlugin struct {
 }
 
 type bridgePlugin struct {
-	Type         string        `json:"type"`
-	Bridge       string        `json:"bridge"`
-	IPMasq       bool          `json:"ipMasq"`
-	IsGateway    bool          `json:"isGateway"`
-	ForceAddress bool          `json:"forceAddress"`
-	HairpinMode  bool          `json:"hairpinMode"`
-	IPAM         hostLocalIPAM `json:"ipam"`
+	Type         string `json:"type"`
+	Bridge       string `json:"bridge"`
+	IPMasq       bool   `json:"ipMasq"`
+	IsGateway    bool   `json:"isGateway"`
+	ForceAddress bool   `json:"forceAddress"`
+	HairpinMode  bool   `json:"hairpinMode"`
+	// IPMasqBackend is "nftables" or empty (the plugin's default, iptables).
+	IPMasqBackend string        `json:"ipMasqBackend,omitempty"`
+	IPAM          hostLocalIPAM `json:"ipam"`
 }
 
 type hostLocalIPAM struct {
@@ -56,17 +58,27 @@ type portmapPlugin struct {
 	Type         string          `json:"type"`
 	Capabilities map[string]bool `json:"capabilities"`
 	SNAT         bool            `json:"snat"`
+	// Backend is "nftables" or empty (iptables, as Nomad renders it).
+	Backend string `json:"backend,omitempty"`
 }
 
 // renderBridgeConflist renders Nomad's bridge-mode conflist for cfg (defaults
 // applied): loopback -> bridge (+host-local IPAM, default route) -> firewall
 // (admin chain) -> portmap (portMappings capability, snat). The only departure
 // from Nomad's template is the explicit IPAM dataDir, so GC knows where the
-// reservations are.
+// reservations are, and the nftables backends when cfg.NATBackend says so.
 func renderBridgeConflist(cfg Config) ([]byte, error) {
 	subnet, err := netip.ParsePrefix(cfg.BridgeSubnet)
 	if err != nil || !subnet.Addr().Is4() {
 		return nil, fmt.Errorf("invalid bridge_network_subnet %q: must be an IPv4 CIDR", cfg.BridgeSubnet)
+	}
+	nftBackend := ""
+	switch cfg.NATBackend {
+	case NATBackendIPTables:
+	case NATBackendNFTables:
+		nftBackend = NATBackendNFTables
+	default:
+		return nil, fmt.Errorf("invalid nat backend %q: must be %q or %q", cfg.NATBackend, NATBackendIPTables, NATBackendNFTables)
 	}
 	list := conflist{
 		CNIVersion: bridgeCNIVersion,
@@ -74,12 +86,13 @@ func renderBridgeConflist(cfg Config) ([]byte, error) {
 		Plugins: []any{
 			loopbackPlugin{Type: "loopback"},
 			bridgePlugin{
-				Type:         "bridge",
-				Bridge:       cfg.BridgeName,
-				IPMasq:       true,
-				IsGateway:    true,
-				ForceAddress: true,
-				HairpinMode:  cfg.HairpinMode,
+				Type:          "bridge",
+				Bridge:        cfg.BridgeName,
+				IPMasq:        true,
+				IsGateway:     true,
+				ForceAddress:  true,
+				HairpinMode:   cfg.HairpinMode,
+				IPMasqBackend: nftBackend,
 				IPAM: hostLocalIPAM{
 					Type:    "host-local",
 					DataDir: cfg.IPAMDataDir,
@@ -96,6 +109,7 @@ func renderBridgeConflist(cfg Config) ([]byte, error) {
 				Type:         "portmap",
 				Capabilities: map[string]bool{"portMappings": true},
 				SNAT:         true,
+				Backend:      nftBackend,
 			},
 		},
 	}

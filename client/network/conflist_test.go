@@ -18,9 +18,10 @@ func TestRenderBridgeConflist_Golden(t *testing.T) {
 		cfg    Config
 		golden string
 	}{
-		{name: "defaults", cfg: Config{}, golden: "bridge_default.conflist.json"},
+		{name: "defaults", cfg: Config{NATBackend: NATBackendIPTables}, golden: "bridge_default.conflist.json"},
+		{name: "nftables", cfg: Config{NATBackend: NATBackendNFTables}, golden: "bridge_nftables.conflist.json"},
 		{name: "custom", cfg: Config{BridgeName: "br-test", BridgeSubnet: "10.200.0.0/16", HairpinMode: true,
-			IPAMDataDir: "/var/run/cni", AdminChain: "MY-ADMIN"}, golden: "bridge_custom.conflist.json"},
+			IPAMDataDir: "/var/run/cni", AdminChain: "MY-ADMIN", NATBackend: NATBackendIPTables}, golden: "bridge_custom.conflist.json"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,4 +56,9 @@ func TestRenderBridgeConflist_BadSubnet(t *testing.T) {
 			must.ErrorContains(t, err, "invalid bridge_network_subnet")
 		})
 	}
+}
+
+func TestRenderBridgeConflist_BadNATBackend(t *testing.T) {
+	_, err := renderBridgeConflist(Config{NATBackend: "pf"}.withDefaults())
+	must.ErrorContains(t, err, `invalid nat backend "pf"`)
 }

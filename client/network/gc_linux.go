@@ -21,22 +21,33 @@ import (
 //  2. host-local reservations naming a dead ID are released (the bridge plugin
 //     does not implement CNI GC, so the plugins cannot do it themselves);
 //  3. iptables rules whose comment names a dead ID, and firewall rules for their
-//     released IPs, are deleted with the per-allocation chains they jump to;
+//     released IPs, are deleted with the per-allocation chains they jump to, and
+//     so are the plugins' nftables rules naming a dead ID or a released IP;
 //  4. namespaces under NetnsDir named by a dead ID are unmounted and removed.
 //
-// Call it at agent start (after restoring allocations) and periodically.
+// Call it at agent start (after restoring allocations) and periodically. GC
+// assumes this client is the only one on the host; several clients on one host
+// use GCOwned.
 func (c *Configurator) GC(ctx context.Context, live map[string]bool) error {
+	return c.GCOwned(ctx, live, nil)
+}
+
+// GCOwned is GC restricted to allocations owned reports as this client's (nil:
+// every allocation ID). The namespace dir, the CNI cache, host-local's files and
+// iptables are shared by every client agent on the host, so a client must only
+// collect what it created: another client's live allocations are not in live.
+func (c *Configurator) GCOwned(ctx context.Context, live map[string]bool, owned func(allocID string) bool) error {
 	hostLock.Lock()
 	defer hostLock.Unlock()
-	dead := func(id string) bool { return isAllocID(id) && !live[id] }
+	dead := func(id string) bool { return isAllocID(id) && !live[id] && (owned == nil || owned(id)) }
 	var errs []error
 
 	// 1. CNI DEL of dead cached attachments.
 	dirs := hostLocalDirs(c.bridgeList)
 	ips := map[string]bool{}
-	atts, err := c.cni.GetCachedAttachments("")
-	if err != nil {
-		errs = append(errs, fmt.Errorf("failed to list cached cni attachments: %w", err))
+	atts, listErr := c.cni.GetCachedAttachments("")
+	if listErr != nil {
+		errs = append(errs, fmt.Errorf("failed to list cached cni attachments: %w", listErr))
 	}
 	for _, a := range atts {
 		if !dead(a.ContainerID) {
@@ -61,12 +72,22 @@ func (c *Configurator) GC(ctx context.Context, live map[string]bool) error {
 		}
 		c.removeCache(list.Name, rt)
 	}
+	// Every attachment that is not dead is valid: live ones and those of
+	// allocations this client does not own.
 	var valid []types.GCAttachment
 	for id := range live {
 		valid = append(valid, types.GCAttachment{ContainerID: id, IfName: ifName})
 	}
-	if err := c.cni.GCNetworkList(ctx, c.bridgeList, &libcni.GCArgs{ValidAttachments: valid}); err != nil {
-		errs = append(errs, fmt.Errorf("cni gc of network %q: %w", c.bridgeList.Name, err))
+	for _, a := range atts {
+		if !live[a.ContainerID] && !dead(a.ContainerID) {
+			valid = append(valid, types.GCAttachment{ContainerID: a.ContainerID, IfName: a.IfName})
+		}
+	}
+	// Without the cached attachments, other clients' would look invalid.
+	if owned == nil || listErr == nil {
+		if err := c.cni.GCNetworkList(ctx, c.bridgeList, &libcni.GCArgs{ValidAttachments: valid}); err != nil {
+			errs = append(errs, fmt.Errorf("cni gc of network %q: %w", c.bridgeList.Name, err))
+		}
 	}
 
 	// 2. host-local reservations.
@@ -94,6 +115,16 @@ func (c *Configurator) GC(ctx context.Context, live map[string]bool) error {
 		errs = append(errs, err)
 	} else if n > 0 {
 		c.logger.Info("removed iptables rules of dead allocations", "rules", n)
+	}
+	// ... and the nftables backends' rules (whatever the backend is now: the
+	// dead allocation may have been set up under the other one).
+	n, err = c.ipt.nftCleanup(ctx, func(id, rule string) bool {
+		return dead(id) || nftByIDs(nil, ips)(id, rule)
+	})
+	if err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		c.logger.Info("removed nftables rules of dead allocations", "rules", n)
 	}
 
 	// 4. namespaces.

@@ -14,8 +14,10 @@ import (
 // that crashed before the cache was written) lose their namespace, IPAM
 // reservation and iptables rules; a live allocation and a namespace that is not
 // an allocation's are kept, and the live one still carries traffic.
-func TestGC(t *testing.T) {
-	w := newWorld(t, nil)
+func TestGC(t *testing.T) { forEachNATBackend(t, testGC) }
+
+func testGC(t *testing.T, backend string) {
+	w := newWorld(t, withNATBackend(backend))
 	live := newAlloc(port("http", 28080, 8080))
 	dead := newAlloc(port("http", 28081, 8080))
 	crashed := newAlloc(port("http", 28082, 8080))
@@ -56,4 +58,26 @@ func TestGC(t *testing.T) {
 	})
 	must.NoError(t, err)
 	must.True(t, isNetns(w.c.NetnsPath(again.ID)))
+}
+
+// TestGCOwned: with several clients on one host, a client's GC leaves another
+// client's allocations alone (namespace, reservation, rules, CNI cache) even
+// though they are not in its live set, and still collects its own dead ones.
+func TestGCOwned(t *testing.T) {
+	w := newWorld(t, nil)
+	mine := newAlloc(port("http", 28090, 8080))
+	theirs := newAlloc(port("http", 28091, 8080))
+	stMine := w.setup(mine, bridgeSpec)
+	stTheirs := w.setup(theirs, bridgeSpec)
+	serveTCP(t, stTheirs.NetnsPath, ":8080", banner("theirs"))
+
+	owned := func(id string) bool { return id == mine.ID }
+	err := w.do(func() error { return w.c.GCOwned(context.Background(), map[string]bool{}, owned) })
+	must.NoError(t, err)
+
+	w.mustBeGone(mine.ID, stMine.Address, 1)
+	must.True(t, isNetns(stTheirs.NetnsPath))
+	must.SliceNotEmpty(t, w.leftovers(theirs.ID, stTheirs.Address, 1))
+	mustReach(t, "other client's alloc still served", "theirs", func() (string, error) { return dialTCP(w.host, hostIP+":28091") })
+	must.NoError(t, w.do(func() error { return w.c.Check(context.Background(), theirs, bridgeSpec, stTheirs) }))
 }

@@ -114,6 +114,29 @@ func newWorld(t testing.TB, mutate func(*Config)) *world {
 	return w
 }
 
+// natBackends are the Config.NATBackend values the data-path tests run under.
+var natBackends = []string{NATBackendIPTables, NATBackendNFTables}
+
+// forEachNATBackend runs test once per NAT backend, as a subtest named after it.
+func forEachNATBackend(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, b := range natBackends {
+		t.Run(b, func(t *testing.T) {
+			if b == NATBackendNFTables && !nftablesUsable() {
+				if os.Getenv("CI") == "true" {
+					t.Fatal("nftables backend needs the nft command (Debian package nftables), missing in CI")
+				}
+				t.Skip("nftables backend needs the nft command (Debian package nftables)")
+			}
+			test(t, b)
+		})
+	}
+}
+
+// withNATBackend is a newWorld mutator selecting the NAT backend.
+func withNATBackend(backend string) func(*Config) {
+	return func(c *Config) { c.NATBackend = backend }
+}
+
 // sh runs a command inside the namespace at ns and fails the test on error.
 func (w *world) sh(ns string, args ...string) string {
 	w.t.Helper()
@@ -184,6 +207,18 @@ func (w *world) leftovers(id, ip string, otherVeths int) []string {
 	for _, line := range strings.Split(rules, "\n") {
 		if strings.Contains(line, id) || (ip != "" && strings.Contains(line, ip+"/32")) {
 			out = append(out, "rule "+line)
+		}
+	}
+	// the nftables backends' rules (tables cni_hostport, cni_plugins_masquerade)
+	var nft string
+	if _, err := exec.LookPath("nft"); err == nil {
+		if nft, err = shIn(w.host, "nft", "list", "ruleset"); err != nil {
+			out = append(out, err.Error())
+		}
+	}
+	for _, line := range strings.Split(nft, "\n") {
+		if strings.Contains(line, id) || (ip != "" && (strings.Contains(line, " "+ip+" ") || strings.Contains(line, " "+ip+":"))) {
+			out = append(out, "nft rule "+strings.TrimSpace(line))
 		}
 	}
 	filepath.WalkDir(w.cfg.IPAMDataDir, func(p string, d os.DirEntry, err error) error {
