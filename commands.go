@@ -33,6 +33,13 @@ func Commands(meta command.Meta) map[string]cli.CommandFactory {
 		"node":        func() (cli.Command, error) { return command.NewNodeCommand(meta), nil },
 		"node status": func() (cli.Command, error) { return &command.NodeStatusCommand{Meta: meta}, nil },
 
+		"operator":                 func() (cli.Command, error) { return command.NewOperatorCommand(meta), nil },
+		"operator raft":            func() (cli.Command, error) { return command.NewOperatorRaftCommand(meta), nil },
+		"operator raft list-peers": func() (cli.Command, error) { return &command.OperatorRaftListCommand{Meta: meta}, nil },
+
+		"server":         func() (cli.Command, error) { return command.NewServerCommand(meta), nil },
+		"server members": func() (cli.Command, error) { return &command.ServerMembersCommand{Meta: meta}, nil },
+
 		"status":  func() (cli.Command, error) { return &command.StatusCommand{Meta: meta}, nil },
 		"version": func() (cli.Command, error) { return &command.VersionCommand{Meta: meta}, nil },
 

@@ -23,8 +23,9 @@ type blockedEvals struct {
 	logger hclog.Logger
 	apply  func(evals []*structs.Evaluation) error
 
-	mu    sync.Mutex
-	byJob map[jobKey]*structs.Evaluation
+	mu       sync.Mutex
+	disabled bool
+	byJob    map[jobKey]*structs.Evaluation
 	// unblockIndex is the index of the latest capacity change. An evaluation
 	// blocked on a snapshot older than that missed it and is unblocked at once.
 	unblockIndex uint64
@@ -51,6 +52,9 @@ func newBlockedEvals(logger hclog.Logger, apply func([]*structs.Evaluation) erro
 func (b *blockedEvals) Block(e *structs.Evaluation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.disabled {
+		return
+	}
 	key := evalJobKey(e)
 	if old, ok := b.byJob[key]; ok && old.ID != e.ID {
 		b.queue(cancelled(old, "evaluation superseded by newer blocked evaluation "+e.ID))
@@ -67,6 +71,9 @@ func (b *blockedEvals) Block(e *structs.Evaluation) {
 func (b *blockedEvals) Unblock(index uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.disabled {
+		return
+	}
 	b.unblockIndex = max(b.unblockIndex, index)
 	for key, e := range b.byJob {
 		delete(b.byJob, key)
@@ -78,6 +85,9 @@ func (b *blockedEvals) Unblock(index uint64) {
 func (b *blockedEvals) Untrack(namespace, jobID string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.disabled {
+		return
+	}
 	key := jobKey{namespace, jobID}
 	if e, ok := b.byJob[key]; ok {
 		delete(b.byJob, key)
@@ -160,4 +170,17 @@ func unblocked(e *structs.Evaluation) []*structs.Evaluation {
 	done.NextEval = next.ID
 	done.ModifyTime = now
 	return []*structs.Evaluation{done, next}
+}
+
+// SetEnabled turns tracking on (leadership gained) or off (lost). Disabling
+// forgets every blocked evaluation and pending write: the next leader rebuilds
+// them from the state store.
+func (b *blockedEvals) SetEnabled(enabled bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.disabled = !enabled
+	if !enabled {
+		b.byJob = map[jobKey]*structs.Evaluation{}
+		b.work = nil
+	}
 }

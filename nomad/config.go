@@ -11,7 +11,7 @@ import (
 const (
 	// DefaultHeartbeatTTL is the heartbeat TTL handed to clients (Nomad's minimum).
 	DefaultHeartbeatTTL = 10 * time.Second
-	// DefaultRPCAddr is what Leader reports for this single server.
+	// DefaultRPCAddr is the raft address of a server without one.
 	DefaultRPCAddr = "127.0.0.1:4647"
 )
 
@@ -31,10 +31,27 @@ type Config struct {
 	HeartbeatGrace time.Duration
 	// DevMode selects dev defaults (one scheduler).
 	DevMode bool
-	// RPCAddr is reported by Leader (default 127.0.0.1:4647).
+	// RPCAddr is this server's advertised raft address (default 127.0.0.1:4647),
+	// what /v1/status/leader and /v1/status/peers report.
 	RPCAddr string
-	// DataDir, when set, keeps the server's state on disk (<DataDir>/server) so it
-	// survives restarts; empty keeps it in memory only (-dev).
+	// RaftBindAddr, when set (host:port), runs raft over TCP there; empty keeps
+	// raft on an in-memory transport (a server alone in its process: -dev, tests).
+	RaftBindAddr string
+	// ServerID is the server's raft ID (default RPCAddr). The agent sets it to the
+	// server's advertised HTTP address, where followers forward writes.
+	ServerID string
+	// BootstrapExpect is how many servers form a new cluster: 0 or 1 bootstraps
+	// this server alone; more waits for BootstrapCluster.
+	BootstrapExpect int
+	// RaftHeartbeatTimeout overrides raft's heartbeat and election timeouts
+	// (default raft's 1s, or 100ms on the in-memory transport).
+	RaftHeartbeatTimeout time.Duration
+	// LeaderWait bounds how long NewServer waits to lead when it bootstraps alone
+	// (default 30s).
+	LeaderWait time.Duration
+	// DataDir, when set, keeps the raft log and snapshots on disk
+	// (<DataDir>/server/raft) so the state survives restarts; empty keeps it in
+	// memory only (-dev).
 	DataDir string
 	// ConnectSidecar, when its Driver is set, is the operator's default for the
 	// Connect sidecar task the admission hook injects (agent config
@@ -68,6 +85,15 @@ func (c *Config) withDefaults() *Config {
 	}
 	if out.RPCAddr == "" {
 		out.RPCAddr = DefaultRPCAddr
+	}
+	if out.ServerID == "" {
+		out.ServerID = out.RPCAddr
+	}
+	if out.RaftHeartbeatTimeout <= 0 && out.RaftBindAddr == "" {
+		out.RaftHeartbeatTimeout = 100 * time.Millisecond
+	}
+	if out.LeaderWait <= 0 {
+		out.LeaderWait = 30 * time.Second
 	}
 	return &out
 }

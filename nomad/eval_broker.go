@@ -27,6 +27,7 @@ const evalDeliveryLimit = 3
 type evalBroker struct {
 	mu       sync.Mutex
 	closed   bool
+	disabled bool
 	known    map[string]struct{}
 	ready    []*structs.Evaluation
 	inflight map[jobKey]string
@@ -62,7 +63,7 @@ func newEvalBroker() *evalBroker {
 func (b *evalBroker) Enqueue(e *structs.Evaluation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
+	if b.closed || b.disabled {
 		return
 	}
 	if _, ok := b.known[e.ID]; ok {
@@ -200,4 +201,22 @@ func (b *evalBroker) Close() {
 	}
 	b.closed = true
 	close(b.wake)
+}
+
+// SetEnabled turns the broker on (leadership gained) or off (lost). Disabling
+// forgets every evaluation: the next leader rebuilds its queue from the state
+// store. Enqueue drops evaluations while disabled.
+func (b *evalBroker) SetEnabled(enabled bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.disabled = !enabled
+	if enabled {
+		return
+	}
+	b.known = map[string]struct{}{}
+	b.ready = nil
+	b.inflight = map[jobKey]string{}
+	b.waiting = map[jobKey][]*structs.Evaluation{}
+	b.unacked = map[string]*unackedEval{}
+	b.attempts = map[string]int{}
 }

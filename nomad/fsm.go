@@ -10,8 +10,8 @@ import (
 )
 
 // MessageType names a state change. Every write to the state store is one message
-// applied through raftApply, so hashicorp/raft can replace the local log later: the
-// requests below become the log entries and fsm.apply the raft FSM.
+// applied through raftApply: a raft log entry is the type byte followed by the
+// request as JSON, and fsm.apply runs it on every server.
 type MessageType uint8
 
 const (
@@ -81,41 +81,18 @@ type NodeUpdateStatusApply struct {
 }
 
 // fsm applies messages to the state store, then tells the eval broker and the
-// blocked-eval tracker what changed (the leader-side effects Nomad's FSM has).
-// The effects must not call back into raftApply: it holds the apply lock.
+// blocked-eval tracker what changed (the leader-side effects Nomad's FSM has; both
+// ignore them while this server is not the leader). It is the raft FSM (see
+// fsm_raft.go). The effects must not call back into raftApply.
 type fsm struct {
 	logger  hclog.Logger
 	state   *state.StateStore
 	broker  *evalBroker
 	blocked *blockedEvals
-}
 
-// raftLog assigns indexes and applies messages one at a time.
-type raftLog struct {
-	mu    sync.Mutex
-	index uint64
-	fsm   *fsm
-	// log, when the server has a data dir, makes every message durable before it
-	// is applied.
-	log *durableLog
-}
-
-// raftApply applies one message at the next index and returns that index. It is
-// the only way the server writes state.
-func (s *Server) raftApply(t MessageType, req any) (uint64, error) {
-	s.raft.mu.Lock()
-	defer s.raft.mu.Unlock()
-	index := s.raft.index + 1
-	if s.raft.log != nil {
-		if err := s.raft.log.append(index, t, req); err != nil {
-			return 0, err
-		}
-	}
-	s.raft.index = index
-	if err := s.raft.fsm.apply(index, t, req); err != nil {
-		return 0, err
-	}
-	return index, nil
+	// mu serialises applies with leadership changes, so the leader's scan of the
+	// state for pending and blocked evals sees every eval exactly once.
+	mu sync.Mutex
 }
 
 func (f *fsm) apply(index uint64, t MessageType, req any) error {

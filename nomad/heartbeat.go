@@ -19,6 +19,9 @@ type heartbeats struct {
 	mu      sync.Mutex
 	timers  map[string]*time.Timer
 	stopped bool
+	// enabled is true while this server is the leader: only the leader runs
+	// heartbeat timers.
+	enabled bool
 }
 
 func newHeartbeats(srv *Server) *heartbeats {
@@ -30,7 +33,7 @@ func (h *heartbeats) reset(nodeID string) time.Duration {
 	ttl := h.srv.config.HeartbeatTTL
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.stopped {
+	if h.stopped || !h.enabled {
 		return ttl
 	}
 	if t, ok := h.timers[nodeID]; ok {
@@ -42,7 +45,7 @@ func (h *heartbeats) reset(nodeID string) time.Duration {
 
 func (h *heartbeats) expire(nodeID string) {
 	h.mu.Lock()
-	if h.stopped {
+	if h.stopped || !h.enabled {
 		h.mu.Unlock()
 		return
 	}
@@ -130,4 +133,18 @@ func (s *Server) nodeEvals(nodeID string) ([]*structs.Evaluation, error) {
 		})
 	}
 	return evals, nil
+}
+
+// setEnabled starts (leadership gained) or stops (lost) enforcing TTLs. Disabling
+// stops every timer; the caller resets the timers of ready nodes after enabling.
+func (h *heartbeats) setEnabled(enabled bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.enabled = enabled
+	if !enabled {
+		for id, t := range h.timers {
+			t.Stop()
+			delete(h.timers, id)
+		}
+	}
 }

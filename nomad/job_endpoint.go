@@ -70,10 +70,15 @@ func (s *Server) JobRegister(req *JobRegisterRequest) (*JobRegisterResponse, err
 	if err != nil {
 		return nil, fmt.Errorf("failed to register job %q: %w", job.ID, err)
 	}
+	// The FSM applied a copy of the request: read the job's modify index back.
+	var jobModifyIndex uint64
+	if stored, err := s.state.JobByID(nil, job.Namespace, job.ID); err == nil && stored != nil {
+		jobModifyIndex = stored.JobModifyIndex
+	}
 	return &JobRegisterResponse{
 		EvalID:          eval.ID,
 		EvalCreateIndex: index,
-		JobModifyIndex:  eval.JobModifyIndex,
+		JobModifyIndex:  jobModifyIndex,
 		Warnings:        mergeWarnings(warnings),
 		Index:           index,
 	}, nil

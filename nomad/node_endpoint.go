@@ -49,6 +49,10 @@ func (s *Server) NodeRegister(node *structs.Node) (index uint64, err error) {
 // it must heartbeat again. A node that was marked down becomes ready again. An
 // unknown node is a structs.ErrNotFound (the client must register).
 func (s *Server) NodeHeartbeat(nodeID string) (time.Duration, error) {
+	// Only the leader runs heartbeat timers: a heartbeat elsewhere would be lost.
+	if !s.IsLeader() {
+		return 0, ErrNotLeader
+	}
 	node, err := s.state.NodeByID(nil, nodeID)
 	if err != nil {
 		return 0, err

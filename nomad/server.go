@@ -8,8 +8,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	"github.com/netnomad/netnomad/nomad/state"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -19,12 +22,21 @@ type Server struct {
 	config *Config
 	logger hclog.Logger
 
-	state      *state.StateStore
-	raft       *raftLog
-	broker     *evalBroker
-	blocked    *blockedEvals
-	planner    *planApplier
-	heartbeats *heartbeats
+	state     *state.StateStore
+	fsm       *fsm
+	raft      *raft.Raft
+	raftStore *raftboltdb.BoltStore
+	// raftTransport is a *raft.NetworkTransport or *raft.InmemTransport.
+	raftTransport raft.Transport
+	bootstrapped  atomic.Bool
+	leaderNotify  chan bool
+	leaderReady   atomic.Bool
+	shutdownCh    chan struct{}
+	leaderDone    chan struct{}
+	broker        *evalBroker
+	blocked       *blockedEvals
+	planner       *planApplier
+	heartbeats    *heartbeats
 
 	// Admission chain, in order; see job_endpoint_hooks.go.
 	jobMutators   []jobMutator
@@ -35,8 +47,10 @@ type Server struct {
 	shutdownOnce sync.Once
 }
 
-// NewServer starts a server: its state store, eval broker and NumSchedulers
-// scheduling workers. Call Shutdown to stop them.
+// NewServer starts a server: its state store, raft node, eval broker and
+// NumSchedulers scheduling workers. A server that bootstraps alone
+// (BootstrapExpect <= 1) returns once it leads; others once raft runs (see
+// BootstrapCluster). Call Shutdown to stop it.
 func NewServer(cfg *Config) (*Server, error) {
 	if cfg == nil {
 		cfg = &Config{}
@@ -56,20 +70,21 @@ func NewServer(cfg *Config) (*Server, error) {
 		_, err := s.raftApply(EvalUpdateRequestType, &EvalUpdateApply{Evals: evals})
 		return err
 	})
-	s.raft = &raftLog{fsm: &fsm{logger: s.logger.Named("fsm"), state: s.state, broker: s.broker, blocked: s.blocked}}
+	s.fsm = &fsm{logger: s.logger.Named("fsm"), state: s.state, broker: s.broker, blocked: s.blocked}
 	s.planner = newPlanApplier(s)
 	s.heartbeats = newHeartbeats(s)
-	if cfg.DataDir != "" {
-		log, err := openDurableLog(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		s.raft.log = log
-		if err := s.restore(); err != nil {
-			log.close()
-			return nil, err
-		}
+	// Leader-only work starts on leadership gain (leader.go).
+	s.broker.SetEnabled(false)
+	s.blocked.SetEnabled(false)
+	s.leaderNotify = make(chan bool, 16)
+	s.shutdownCh = make(chan struct{})
+	s.leaderDone = make(chan struct{})
+	if err := s.setupRaft(); err != nil {
+		s.blocked.Close()
+		s.shutdownRaft()
+		return nil, err
 	}
+	go s.monitorLeadership()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -81,25 +96,30 @@ func NewServer(cfg *Config) (*Server, error) {
 			w.run(ctx)
 		}()
 	}
-	s.logger.Info("server started", "region", cfg.Region, "datacenter", cfg.Datacenter, "schedulers", cfg.NumSchedulers)
+	s.logger.Info("server started", "region", cfg.Region, "datacenter", cfg.Datacenter, "schedulers", cfg.NumSchedulers,
+		"raft_id", cfg.ServerID, "raft_addr", cfg.RPCAddr)
+	if cfg.BootstrapExpect <= 1 && !s.waitForLeadership(cfg.LeaderWait) {
+		s.Shutdown()
+		return nil, fmt.Errorf("server did not become leader within %s", cfg.LeaderWait)
+	}
 	return s, nil
 }
 
-// Shutdown stops the workers, heartbeat timers and the blocked-eval writer. It is
-// safe to call more than once.
+// Shutdown stops the workers, heartbeat timers, the blocked-eval writer and raft.
+// It is safe to call more than once.
 func (s *Server) Shutdown() {
 	s.shutdownOnce.Do(func() {
 		s.cancel()
 		s.broker.Close()
+		close(s.shutdownCh)
+		if err := s.raft.Shutdown().Error(); err != nil {
+			s.logger.Warn("raft shutdown failed", "error", err)
+		}
+		<-s.leaderDone
 		s.workers.Wait()
 		s.heartbeats.stop()
 		s.blocked.Close()
-		s.raft.mu.Lock()
-		if s.raft.log != nil {
-			s.raft.log.close()
-			s.raft.log = nil
-		}
-		s.raft.mu.Unlock()
+		s.shutdownRaft()
 		s.logger.Info("server stopped")
 	})
 }
@@ -112,6 +132,3 @@ func (s *Server) Region() string { return s.config.Region }
 
 // Datacenter returns the server's datacenter.
 func (s *Server) Datacenter() string { return s.config.Datacenter }
-
-// Leader returns the leader's RPC address: this server's, as it is alone.
-func (s *Server) Leader() string { return s.config.RPCAddr }

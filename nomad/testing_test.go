@@ -27,11 +27,11 @@ func testServer(t *testing.T, mutate func(*Config)) *Server {
 	return s
 }
 
-func testLogger(t *testing.T) hclog.Logger {
+func testLogger(t testing.TB) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Debug, Output: testWriter{t}})
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -39,7 +39,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // useFakeScheduler makes workers and plans run fakeScheduler until the test ends.
-func useFakeScheduler(t *testing.T) {
+func useFakeScheduler(t testing.TB) {
 	old := newScheduler
 	newScheduler = func(jobType string, logger hclog.Logger, st scheduler.State, p scheduler.Planner) (scheduler.Scheduler, error) {
 		return &fakeScheduler{state: st, planner: p}, nil

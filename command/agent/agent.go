@@ -14,6 +14,7 @@ import (
 	"github.com/netnomad/netnomad/client/allocrunner/interfaces"
 	clientconfig "github.com/netnomad/netnomad/client/config"
 	"github.com/netnomad/netnomad/client/network"
+	"github.com/netnomad/netnomad/client/servers"
 	"github.com/netnomad/netnomad/client/serviceregistration/consul"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/drivers/rawexec"
@@ -32,6 +33,8 @@ type Agent struct {
 
 	// tempDataDir is removed on shutdown (dev mode without -data-dir).
 	tempDataDir string
+	// joiner bootstraps a new multi-server cluster (server_join.go).
+	joiner *serverJoiner
 }
 
 // NewAgent starts the server and/or client the config asks for, then the HTTP API.
@@ -62,6 +65,9 @@ func NewAgent(config *Config, logger hclog.Logger) (_ *Agent, err error) {
 	if a.http, err = NewHTTPServer(a, httpAddr); err != nil {
 		return nil, err
 	}
+	if a.server != nil && !a.server.Bootstrapped() {
+		a.joiner = a.startServerJoin()
+	}
 	if config.ClientEnabled() {
 		if err := a.setupClient(); err != nil {
 			return nil, err
@@ -80,6 +86,11 @@ func (a *Agent) setupServer() error {
 		HeartbeatTTL:  heartbeatTTL,
 		DevMode:       a.config.DevMode,
 		DataDir:       a.serverDataDir(),
+		// Raft: see server_raft.go.
+		RPCAddr:         a.advertiseRPC(),
+		RaftBindAddr:    a.raftBindAddr(),
+		ServerID:        a.serverID(),
+		BootstrapExpect: a.config.Server.BootstrapExpect,
 		// Validated with the agent config.
 		ConnectSidecar: a.config.Server.Connect.nomadConfig(),
 	})
@@ -100,9 +111,9 @@ func (a *Agent) serverDataDir() string {
 }
 
 func (a *Agent) setupClient() error {
-	if a.server == nil {
-		// Separate client agents talk to servers over HTTP: issue 5.
-		return errors.New("client agents without a local server are not supported yet: run with -dev or enable the server")
+	serverAPI, err := a.clientServerAPI()
+	if err != nil {
+		return err
 	}
 	c := a.config.Client
 	cfg := &clientconfig.Config{
@@ -131,12 +142,39 @@ func (a *Agent) setupClient() error {
 	if err := a.setupConsul(cfg); err != nil {
 		return err
 	}
-	cl, err := client.NewClient(cfg, newLocalServerAPI(a.server))
+	cl, err := client.NewClient(cfg, serverAPI)
 	if err != nil {
 		return fmt.Errorf("failed to start client: %w", err)
 	}
 	a.client = cl
 	return nil
+}
+
+// clientServerAPI is how the client reaches the servers: in process when this
+// agent is a server too, else over HTTP to `client { servers = [...] }`.
+//
+// A client beside a server that is not alone (bootstrap_expect > 1) goes through
+// this agent's own HTTP API too: when the local server is a follower, its writes
+// must reach the leader, and the HTTP layer forwards them.
+func (a *Agent) clientServerAPI() (client.ServerAPI, error) {
+	addrs := a.config.Client.Servers
+	if a.server != nil {
+		if a.config.DevMode || a.config.Server.BootstrapExpect <= 1 {
+			return newLocalServerAPI(a.server), nil
+		}
+		addrs = []string{a.advertiseHTTP()}
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("client: servers must list at least one server address when the server is not enabled")
+	}
+	api, err := servers.New(servers.Config{
+		Servers: addrs,
+		Logger:  a.logger.Named("client.servers"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	return api, nil
 }
 
 // setupConsul gives the client the agent's consul block and a service registration
@@ -193,6 +231,9 @@ func (a *Agent) enabledDrivers() map[string]drivers.Driver {
 
 // Shutdown stops the HTTP API, the client (tasks keep running) and the server.
 func (a *Agent) Shutdown() {
+	if a.joiner != nil {
+		a.joiner.stop()
+	}
 	if a.http != nil {
 		a.http.Shutdown()
 	}

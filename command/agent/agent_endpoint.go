@@ -52,7 +52,11 @@ func (s *HTTPServer) agentHealthRequest(w http.ResponseWriter, r *http.Request) 
 func (s *HTTPServer) agentMembersRequest(w http.ResponseWriter, r *http.Request) (any, error) {
 	out := &api.ServerMembers{ServerName: s.agent.nodeName(), ServerRegion: s.agent.config.Region, ServerDC: s.agent.config.Datacenter}
 	if s.agent.server != nil {
-		out.Members = append(out.Members, s.agent.member())
+		members, err := s.agent.serverMembers(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		out.Members = members
 	}
 	return out, nil
 }
@@ -61,14 +65,22 @@ func (s *HTTPServer) statusLeaderRequest(w http.ResponseWriter, r *http.Request)
 	if s.agent.server == nil {
 		return "", nil
 	}
-	return s.agent.rpcAddr(), nil
+	return s.agent.server.Leader(), nil
 }
 
 func (s *HTTPServer) statusPeersRequest(w http.ResponseWriter, r *http.Request) (any, error) {
 	if s.agent.server == nil {
 		return []string{}, nil
 	}
-	return []string{s.agent.rpcAddr()}, nil
+	peers, err := s.agent.server.Peers()
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, p := range peers {
+		out = append(out, p.Address)
+	}
+	return out, nil
 }
 
 func (s *HTTPServer) regionsRequest(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -77,7 +89,7 @@ func (s *HTTPServer) regionsRequest(w http.ResponseWriter, r *http.Request) (any
 
 // member describes this agent as Nomad's serf member would.
 func (a *Agent) member() *api.AgentMember {
-	host, port, _ := net.SplitHostPort(a.rpcAddr())
+	host, port, _ := net.SplitHostPort(a.advertiseRPC())
 	p, _ := strconv.Atoi(port)
 	role := "client"
 	if a.server != nil {
@@ -88,6 +100,8 @@ func (a *Agent) member() *api.AgentMember {
 		Addr:   host,
 		Port:   uint16(p),
 		Status: "alive",
+		// Nomad's serf protocol numbers, for `server members`.
+		ProtocolMin: 1, ProtocolMax: 5, ProtocolCur: 2,
 		Tags: map[string]string{
 			"role": role, "region": a.config.Region, "dc": a.config.Datacenter,
 			"build": version.Version, "port": port, "bootstrap": "1",

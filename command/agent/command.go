@@ -160,5 +160,8 @@ func (c *Command) readConfig(args []string) (*Config, error) {
 	if err := config.Validate(); err != nil {
 		return nil, err
 	}
+	if err := config.CheckAdvertise(); err != nil {
+		return nil, err
+	}
 	return config, nil
 }

@@ -51,6 +51,16 @@ type ServerConfig struct {
 	BootstrapExpect int                  `hcl:"bootstrap_expect"`
 	NumSchedulers   int                  `hcl:"num_schedulers"`
 	Connect         *ServerConnectConfig `hcl:"connect"`
+	ServerJoin      *ServerJoinConfig    `hcl:"server_join"`
+}
+
+// ServerJoinConfig is the `server { server_join { ... } }` block: the other
+// servers of a new cluster. Entries are the peers' HTTP addresses (host, or
+// host:port with 4646 by default); see server_join.go.
+type ServerJoinConfig struct {
+	RetryJoin     []string `hcl:"retry_join"`
+	RetryInterval string   `hcl:"retry_interval"`
+	RetryMax      int      `hcl:"retry_max"`
 }
 
 // ServerConnectConfig is the `server { connect { ... } }` block: the default
@@ -188,6 +198,9 @@ func (c *Config) Merge(b *Config) *Config {
 			s.NumSchedulers = b.Server.NumSchedulers
 		}
 		s.Connect = s.Connect.merge(b.Server.Connect)
+		if b.Server.ServerJoin != nil {
+			s.ServerJoin = b.Server.ServerJoin
+		}
 		r.Server = &s
 	}
 	if b.Client != nil {

@@ -28,7 +28,8 @@ var configSchema = schema{
 	"advertise": {"http": nil, "rpc": nil, "serf": nil},
 	"server": {
 		"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil,
-		"connect": {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},
+		"connect":     {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},
+		"server_join": {"retry_join": nil, "retry_interval": nil, "retry_max": nil},
 	},
 	"client": {
 		"enabled": nil, "servers": nil, "state_dir": nil, "alloc_dir": nil, "node_class": nil,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/netnomad/netnomad/client/servers"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
@@ -34,6 +35,9 @@ type HTTPServer struct {
 	listener net.Listener
 	server   *http.Server
 	mux      *http.ServeMux
+
+	// nodeSecrets binds client nodes to their SecretID (internal node endpoints).
+	nodeSecrets nodeSecrets
 }
 
 // NewHTTPServer listens on addr and serves the agent's API until Shutdown.
@@ -49,7 +53,7 @@ func NewHTTPServer(agent *Agent, addr string) (*HTTPServer, error) {
 		mux:      http.NewServeMux(),
 	}
 	s.registerHandlers()
-	s.server = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	s.server = &http.Server{Handler: s.forwardToLeader(s.mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server failed", "error", err)
@@ -92,6 +96,11 @@ func (s *HTTPServer) registerHandlers() {
 	s.handle("/v1/status/leader", s.statusLeaderRequest)
 	s.handle("/v1/status/peers", s.statusPeersRequest)
 	s.handle("/v1/regions", s.regionsRequest)
+	s.handle(raftSelfPath, s.raftSelfRequest)
+	s.handle(raftJoinPath, s.raftJoinRequest)
+	s.handle("/v1/operator/raft/configuration", s.operatorRaftConfigurationRequest)
+
+	s.handle(servers.PathPrefix, s.internalNodeRequest)
 }
 
 func (s *HTTPServer) handle(pattern string, h handlerFunc) {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ type Agent struct {
 	bin     string
 	DataDir string
 	HTTP    string // host:port
+	Name    string // node name
+	role    string // see agentOptions.role
+	// apiAddr is where API calls go when it is not HTTP (client-only agents).
+	apiAddr string
 	Config  string // path of the generated config file
 	LogPath string
 	cmd     *exec.Cmd
@@ -37,6 +42,29 @@ type AgentOption func(*agentOptions)
 type agentOptions struct {
 	dev   bool
 	extra string
+	// role is "" (server and client), "server" or "client".
+	role      string
+	servers   []*Agent
+	clientHCL string
+}
+
+// ServerOnly starts a server agent without a client (state on disk, not -dev).
+// It is ready once it answers; it has no node of its own.
+func ServerOnly() AgentOption {
+	return func(o *agentOptions) { o.dev, o.role = false, "server" }
+}
+
+// ClientOnly starts a client agent without a server (state on disk, not -dev)
+// that talks to the given server agents over HTTP; it is ready once its node is
+// ready on the first server. Its API is the first server's.
+func ClientOnly(servers ...*Agent) AgentOption {
+	return func(o *agentOptions) { o.dev, o.role, o.servers = false, "client", servers }
+}
+
+// WithClientHCL adds raw lines to the agent's client block, e.g.
+// `bridge_network_name = "nomad2"`.
+func WithClientHCL(hcl string) AgentOption {
+	return func(o *agentOptions) { o.clientHCL += "\n" + hcl }
 }
 
 // WithHCL appends raw agent config.
@@ -63,26 +91,49 @@ func StartAgent(t testing.TB, opts ...AgentOption) *Agent {
 		LogPath: filepath.Join(dir, "agent.log"),
 	}
 	_, port, _ := net.SplitHostPort(a.HTTP)
+	a.Name = "e2e-" + port
+	a.role = o.role
+	var addrs []string
+	for _, s := range o.servers {
+		addrs = append(addrs, s.HTTP)
+	}
+	if len(o.servers) > 0 {
+		a.apiAddr = o.servers[0].HTTP
+	}
+	advertise := ""
+	if !o.dev {
+		// Nomad refuses to guess an advertise address for a loopback bind.
+		advertise = `advertise {
+  http = "127.0.0.1"
+  rpc  = "127.0.0.1"
+  serf = "127.0.0.1"
+}`
+	}
 	hcl := fmt.Sprintf(`
 data_dir  = %q
 bind_addr = "127.0.0.1"
-name      = "e2e-%s"
+name      = %q
 ports {
   http = %s
+  rpc  = %d
+  serf = %d
 }
+%s
 server {
-  enabled = true
+  enabled = %t
   bootstrap_expect = 1
 }
 client {
-  enabled = true
+  enabled = %t
+  servers = %s
+%s
 }
 plugin "raw_exec" {
   config {
     enabled = true
   }
 }
-%s`, a.DataDir, port, port, o.extra)
+%s`, a.DataDir, a.Name, port, freePort(t), freePort(t), advertise, o.role != "client", o.role != "server", hclList(addrs), o.clientHCL, o.extra)
 	must.NoError(t, os.WriteFile(a.Config, []byte(hcl), 0o644))
 	args := []string{"agent", "-config", a.Config}
 	if o.dev {
@@ -111,6 +162,9 @@ func (a *Agent) start(args []string) {
 	}()
 	cfg := api.DefaultConfig()
 	cfg.Address = "http://" + a.HTTP
+	if a.apiAddr != "" {
+		cfg.Address = "http://" + a.apiAddr
+	}
 	a.API, err = api.NewClient(cfg)
 	must.NoError(t, err)
 	a.WaitReady()
@@ -126,12 +180,27 @@ func (a *Agent) WaitReady() {
 				return errAgentExited
 			default:
 			}
+			if a.role == "server" {
+				leader, err := a.API.Status().Leader()
+				if err != nil {
+					return err
+				}
+				if leader == "" {
+					return errors.New("no leader yet")
+				}
+				return nil
+			}
+			// After a restart the servers still list the node as ready from
+			// before: wait for this process's own client to be up first.
+			if err := a.ownClientUp(); err != nil {
+				return err
+			}
 			nodes, _, err := a.API.Nodes().List(nil)
 			if err != nil {
 				return err
 			}
 			for _, n := range nodes {
-				if n.Status == "ready" {
+				if n.Status == "ready" && (a.role != "client" || n.Name == a.Name) {
 					return nil
 				}
 			}
@@ -143,6 +212,24 @@ func (a *Agent) WaitReady() {
 }
 
 var errAgentExited = errors.New("agent exited")
+
+// ownClientUp asks this agent (not the servers) whether its client has started.
+func (a *Agent) ownClientUp() error {
+	cfg := api.DefaultConfig()
+	cfg.Address = "http://" + a.HTTP
+	c, err := api.NewClient(cfg)
+	if err != nil {
+		return err
+	}
+	health, err := c.Agent().Health()
+	if err != nil {
+		return err
+	}
+	if health.Client == nil {
+		return errors.New("client not started yet")
+	}
+	return nil
+}
 
 // Log returns what the agent has logged so far.
 func (a *Agent) Log() string {
@@ -168,6 +255,9 @@ func (a *Agent) Stop() {
 // purgeJobs stops and purges all jobs and waits (bounded) for their allocations to
 // finish on the client.
 func (a *Agent) purgeJobs() {
+	if a.role == "client" {
+		return // the servers' jobs are theirs to purge
+	}
 	jobs, _, err := a.API.Jobs().List(nil)
 	if err != nil {
 		a.t.Logf("cannot list jobs to clean up: %v", err)
@@ -265,4 +355,13 @@ func freePort(t testing.TB) int {
 	must.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// hclList renders strings as an HCL list.
+func hclList(vals []string) string {
+	quoted := make([]string, len(vals))
+	for i, v := range vals {
+		quoted[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }

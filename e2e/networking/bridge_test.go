@@ -111,15 +111,30 @@ func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 	}
 }
 
-// TestGC_RemovesLeakedNamespace: a namespace left by an allocation that no longer
-// exists (an agent that crashed mid-setup) is removed when the agent starts.
+// TestGC_RemovesLeakedNamespace: a namespace this client made for an allocation
+// that no longer exists (the agent crashed between creating it and recording the
+// allocation's state) is removed when the agent starts again — and a namespace
+// this client never made (another client's, or the operator's) is left alone.
 func TestGC_RemovesLeakedNamespace(t *testing.T) {
-	requireNetworking(t)
+	agent := startAgent(t, framework.NonDev())
+	agent.Kill()
+
 	leaked := "0a1b2c3d-0000-4000-8000-00000000dead"
-	run(t, "ip", "netns", "add", leaked)
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", leaked).Run() })
-	startAgent(t)
-	must.StrNotContains(t, run(t, "ip", "netns", "list"), leaked)
+	foreign := "0a1b2c3d-0000-4000-8000-0000000f0e19"
+	for _, ns := range []string{leaked, foreign} {
+		run(t, "ip", "netns", "add", ns)
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", ns).Run() })
+	}
+	// The client marks an allocation as its own before it builds anything for it.
+	owned := filepath.Join(agent.DataDir, "client", "owned_allocs")
+	must.NoError(t, os.MkdirAll(owned, 0o700))
+	must.NoError(t, os.WriteFile(filepath.Join(owned, leaked), nil, 0o600))
+
+	agent.Restart()
+	netns := run(t, "ip", "netns", "list")
+	must.StrNotContains(t, netns, leaked, must.Sprintf("agent log:\n%s", agent.Log()))
+	must.StrContains(t, netns, foreign)
+	run(t, "ip", "netns", "delete", foreign)
 }
 
 func reservations(t *testing.T) []string {
