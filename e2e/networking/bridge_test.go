@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/nomad/api"
 	"github.com/netnomad/netnomad/e2e/framework"
 	"github.com/shoenig/test/must"
 	"github.com/shoenig/test/wait"
@@ -90,24 +91,29 @@ func TestNone_OnlyLoopback(t *testing.T) {
 }
 
 // TestBridge_AgentRestartKeepsNetwork: a restarted agent (clean or SIGKILL) keeps
-// the allocation's namespace, IP and mapped port, and takes no second IP.
+// every allocation's namespace, IP and mapped port, and takes no second IP.
 func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 	agent := startAgent(t, framework.NonDev())
 	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 	web := waitAllocStatus(t, agent, "bridge", "web", "running")
+	stranger := waitAllocStatus(t, agent, "bridge", "stranger", "running")
 	port := hostPort(t, web, "http")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitHTTP(t, addr, "hello from "+web.ID)
 	before := reservations(t)
+	must.Len(t, 2, before)
 
 	for _, restart := range []func(){agent.Restart, agent.KillAndRestart} {
 		restart()
-		again := waitAllocStatus(t, agent, "bridge", "web", "running")
-		must.Eq(t, web.ID, again.ID)
-		must.Eq(t, web.NetworkStatus.Address, again.NetworkStatus.Address)
+		for _, want := range []*api.Allocation{web, stranger} {
+			again := waitAllocStatus(t, agent, "bridge", want.TaskGroup, "running")
+			must.Eq(t, want.ID, again.ID)
+			must.Eq(t, want.NetworkStatus.Address, again.NetworkStatus.Address,
+				must.Sprintf("group %s changed address; agent log:\n%s", want.TaskGroup, agent.Log()))
+		}
 		waitHTTP(t, addr, "hello from "+web.ID)
-		must.Eq(t, before, reservations(t), must.Sprint("the restart took another IP"))
+		must.Eq(t, before, reservations(t), must.Sprintf("the restart took another IP; agent log:\n%s", agent.Log()))
 	}
 }
 
