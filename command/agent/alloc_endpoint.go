@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-memdb"
 	"github.com/hashicorp/nomad/api"
 	"github.com/netnomad/netnomad/nomad/state"
+	"github.com/netnomad/netnomad/nomad/structs"
 )
 
 // allocsRequest serves GET /v1/allocations?prefix=.
@@ -16,19 +17,9 @@ func (s *HTTPServer) allocsRequest(w http.ResponseWriter, r *http.Request) (any,
 		return nil, errMethodNotAllowed
 	}
 	prefix := r.URL.Query().Get("prefix")
-	return s.blockingQuery(w, r, func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
-		allocs, err := st.Allocs(ws, prefix)
-		if err != nil {
-			return nil, 0, err
-		}
-		out := make([]*api.AllocationListStub, 0, len(allocs))
-		for _, a := range allocs {
-			out = append(out, StructsAllocToStub(a))
-		}
-		sortAllocStubs(out)
-		idx, err := maxIndex(st, "allocs")
-		return out, idx, err
-	})
+	return s.blockingQuery(w, r, allocStubsQuery(func(ws memdb.WatchSet, st *state.StateStore) ([]*structs.Allocation, error) {
+		return st.Allocs(ws, prefix)
+	}))
 }
 
 // allocSpecificRequest serves /v1/allocation/<id> and /v1/allocation/<id>/stop.
@@ -106,19 +97,9 @@ func (s *HTTPServer) evalSpecificRequest(w http.ResponseWriter, r *http.Request)
 		})
 	case len(parts) == 2 && parts[1] == "allocations":
 		id := parts[0]
-		return s.blockingQuery(w, r, func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
-			allocs, err := st.AllocsByEval(ws, id)
-			if err != nil {
-				return nil, 0, err
-			}
-			out := make([]*api.AllocationListStub, 0, len(allocs))
-			for _, a := range allocs {
-				out = append(out, StructsAllocToStub(a))
-			}
-			sortAllocStubs(out)
-			idx, err := maxIndex(st, "allocs")
-			return out, idx, err
-		})
+		return s.blockingQuery(w, r, allocStubsQuery(func(ws memdb.WatchSet, st *state.StateStore) ([]*structs.Allocation, error) {
+			return st.AllocsByEval(ws, id)
+		}))
 	}
 	return nil, notFound("unknown evaluation path %q", strings.Join(parts, "/"))
 }
@@ -180,4 +161,22 @@ func (s *HTTPServer) nodeSpecificRequest(w http.ResponseWriter, r *http.Request)
 		})
 	}
 	return nil, notFound("unknown node path %q", strings.Join(parts, "/"))
+}
+
+// allocStubsQuery turns a read of allocations into a blocking query answering
+// with their list stubs, newest first, at the allocs table's index.
+func allocStubsQuery(read func(ws memdb.WatchSet, st *state.StateStore) ([]*structs.Allocation, error)) queryFunc {
+	return func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
+		allocs, err := read(ws, st)
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]*api.AllocationListStub, 0, len(allocs))
+		for _, a := range allocs {
+			out = append(out, StructsAllocToStub(a))
+		}
+		sortAllocStubs(out)
+		idx, err := maxIndex(st, "allocs")
+		return out, idx, err
+	}
 }

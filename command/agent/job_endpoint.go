@@ -258,19 +258,9 @@ func (s *HTTPServer) jobPlan(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 func (s *HTTPServer) jobAllocations(w http.ResponseWriter, r *http.Request, ns, id string) (any, error) {
-	return s.blockingQuery(w, r, func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
-		allocs, err := st.AllocsByJob(ws, ns, id)
-		if err != nil {
-			return nil, 0, err
-		}
-		out := make([]*api.AllocationListStub, 0, len(allocs))
-		for _, a := range allocs {
-			out = append(out, StructsAllocToStub(a))
-		}
-		sortAllocStubs(out)
-		idx, err := maxIndex(st, "allocs")
-		return out, idx, err
-	})
+	return s.blockingQuery(w, r, allocStubsQuery(func(ws memdb.WatchSet, st *state.StateStore) ([]*structs.Allocation, error) {
+		return st.AllocsByJob(ws, ns, id)
+	}))
 }
 
 func (s *HTTPServer) jobEvaluations(w http.ResponseWriter, r *http.Request, ns, id string) (any, error) {
