@@ -69,6 +69,8 @@ func TestServer_RestartKeepsState(t *testing.T) {
 			n, _ := s2.State().NodeByID(nil, node.ID)
 			must.NotNil(t, n)
 			must.Eq(t, structs.NodeStatusReady, n.Status)
+			// The node's secret is replicated: any server can authenticate it.
+			must.Eq(t, node.SecretID, n.SecretID)
 			eval, _ := s2.State().EvalByID(nil, resp.EvalID)
 			must.NotNil(t, eval)
 

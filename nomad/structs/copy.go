@@ -52,13 +52,7 @@ func (a *Allocation) CopySkipJob() *Allocation {
 func (e *Evaluation) Copy() *Evaluation { return deepCopy(e) }
 
 // Copy returns a deep copy of the node.
-func (n *Node) Copy() *Node {
-	c := deepCopy(n)
-	if c != nil {
-		c.SecretID = n.SecretID
-	}
-	return c
-}
+func (n *Node) Copy() *Node { return deepCopy(n) }
 
 // Copy returns a deep copy of the network.
 func (n *NetworkResource) Copy() *NetworkResource { return deepCopy(n) }

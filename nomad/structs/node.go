@@ -15,8 +15,11 @@ const (
 
 // Node is a client machine that runs allocations.
 type Node struct {
-	ID         string
-	SecretID   string `json:"-"`
+	ID string
+	// SecretID authenticates the node's client to the servers. It is part of the
+	// replicated state (any server must check it) and never leaves through the
+	// public API: the api.Node converter has no field for it.
+	SecretID   string
 	Datacenter string
 	Name       string
 	HTTPAddr   string
