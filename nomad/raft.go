@@ -141,8 +141,17 @@ func (s *Server) raftApply(t MessageType, req any) (uint64, error) {
 		return 0, err
 	}
 	f := s.raft.Apply(buf, raftApplyTimeout)
-	if err := f.Error(); err != nil {
-		return 0, err
+	// A future that raft accepted just as it shut down may never be answered:
+	// don't let a worker (and with it Shutdown) wait on it forever.
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return 0, err
+		}
+	case <-s.shutdownCh:
+		return 0, raft.ErrRaftShutdown
 	}
 	if err, ok := f.Response().(error); ok && err != nil {
 		return f.Index(), err
