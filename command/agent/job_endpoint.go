@@ -66,10 +66,7 @@ func (s *HTTPServer) jobRegister(w http.ResponseWriter, r *http.Request, pathID 
 	if pathID != "" && *req.Job.ID != pathID {
 		return nil, badRequest("Job ID does not match name")
 	}
-	job := ApiJobToStructs(req.Job)
-	if job.Region == "" {
-		job.Region = s.agent.config.Region
-	}
+	job := s.internalJob(req.Job)
 	resp, err := srv.JobRegister(&nomad.JobRegisterRequest{
 		Job:            job,
 		EnforceIndex:   req.EnforceIndex,
@@ -132,7 +129,7 @@ func (s *HTTPServer) validateJobRequest(w http.ResponseWriter, r *http.Request) 
 		return nil, badRequest("Job must be specified")
 	}
 	resp := &api.JobValidateResponse{DriverConfigValidated: true}
-	warnings, err := srv.JobValidate(ApiJobToStructs(req.Job))
+	warnings, err := srv.JobValidate(s.internalJob(req.Job))
 	if err != nil {
 		resp.Error = err.Error()
 		resp.ValidationErrors = splitErrors(err)
@@ -230,10 +227,7 @@ func (s *HTTPServer) jobPlan(w http.ResponseWriter, r *http.Request, id string) 
 	if req.Job.ID != nil && *req.Job.ID != id {
 		return nil, badRequest("Job ID does not match")
 	}
-	job := ApiJobToStructs(req.Job)
-	if job.Region == "" {
-		job.Region = s.agent.config.Region
-	}
+	job := s.internalJob(req.Job)
 	resp, err := srv.JobPlan(&nomad.JobPlanRequest{Job: job, Diff: req.Diff})
 	if err != nil {
 		return nil, err
@@ -390,4 +384,14 @@ func splitErrors(err error) []string {
 		return out
 	}
 	return []string{err.Error()}
+}
+
+// internalJob converts a submitted job and fills what the agent knows: its region
+// when the job names none. Register, plan and validate all see the same job.
+func (s *HTTPServer) internalJob(job *api.Job) *structs.Job {
+	out := ApiJobToStructs(job)
+	if out.Region == "" {
+		out.Region = s.agent.config.Region
+	}
+	return out
 }
