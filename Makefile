@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/nomad
 
-.PHONY: build test unit e2e fuzz bench bench-network deps demo clean
+.PHONY: build test unit e2e fuzz bench bench-network bench-schedule deps demo clean
 
 build: ## build the nomad binary into bin/nomad
 	$(GO) build -o $(BIN) .
@@ -29,6 +29,9 @@ bench: ## scheduler placement throughput
 
 bench-network: ## bridge network setup: our configurator vs the bare CNI chain, 50 allocs at once (root)
 	./e2e/bench/network.sh $(BENCH_ARGS)
+
+bench-schedule: ## placements/s with 5,000 simulated nodes through the API and raft vs the scheduler in-process
+	./e2e/bench/schedule.sh $(BENCH_ARGS)
 
 demo: deps build ## start a dev agent and run the bridge-networked example job (Ctrl-C stops both)
 	./scripts/demo.sh
