@@ -18,6 +18,8 @@ import (
 	"github.com/netnomad/netnomad/client/allocrunner/taskrunner"
 	"github.com/netnomad/netnomad/client/config"
 	"github.com/netnomad/netnomad/client/fingerprint"
+	consulsr "github.com/netnomad/netnomad/client/serviceregistration/consul"
+	"github.com/netnomad/netnomad/client/serviceregistration/watcher"
 	"github.com/netnomad/netnomad/client/state"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -46,6 +48,9 @@ type Client struct {
 	// consulServices lets Connect sidecars wait for their registration (nil
 	// without a consul block).
 	consulServices taskrunner.ServiceLookup
+	// checkWatcher restarts tasks whose checks with a check_restart stay
+	// unhealthy (nil without a consul block).
+	checkWatcher *watcher.Watcher
 
 	// registered is closed once the node is registered.
 	registered chan struct{}
@@ -114,6 +119,11 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 			return nil, fmt.Errorf("failed to create consul client: %w", err)
 		}
 		c.consulServices = taskrunner.ConsulAgentLookup{Agent: consul.Agent()}
+		// One poller of check statuses for every check_restart of this client.
+		c.checkWatcher = watcher.New(watcher.Config{
+			Getter: consulsr.CheckStatuses{Agent: consul.Agent()},
+			Logger: logger,
+		})
 	}
 
 	if err := c.setupNode(nodeID, secretID); err != nil {
@@ -132,6 +142,13 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 	c.wg.Add(2)
 	go c.gcLoop()
 	go c.watchDrivers()
+	if c.checkWatcher != nil {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.checkWatcher.Run(c.shutdownCtx)
+		}()
+	}
 	if syncer, ok := cfg.ServiceRegistration.(serviceSyncer); ok {
 		// Removes services of allocations this client no longer runs.
 		c.wg.Add(1)
@@ -346,7 +363,17 @@ func (c *Client) newAllocRunner(alloc *structs.Allocation) (*allocrunner.AllocRu
 		ServiceRegistration: c.config.ServiceRegistration,
 		Consul:              c.config.Consul,
 		ConsulServices:      c.consulServices,
+		CheckWatcher:        c.allocCheckWatcher(),
 	})
+}
+
+// allocCheckWatcher is the check watcher as alloc runners take it: a nil
+// interface, not a nil pointer, when there is none.
+func (c *Client) allocCheckWatcher() taskrunner.CheckWatcher {
+	if c.checkWatcher == nil {
+		return nil
+	}
+	return c.checkWatcher
 }
 
 // backoff returns the next retry delay after d.

@@ -53,6 +53,9 @@ type Config struct {
 	// ConsulServices lets Connect sidecars wait for their registration; nil
 	// skips the wait.
 	ConsulServices taskrunner.ServiceLookup
+	// CheckWatcher restarts tasks whose checks with a check_restart stay
+	// unhealthy; nil disables check_restart.
+	CheckWatcher taskrunner.CheckWatcher
 }
 
 // AllocRunner runs one allocation. Create it with NewAllocRunner, optionally
@@ -140,6 +143,7 @@ func NewAllocRunner(cfg Config) (*AllocRunner, error) {
 			ServiceRegistration: cfg.ServiceRegistration,
 			Consul:              cfg.Consul,
 			ConsulServices:      cfg.ConsulServices,
+			CheckWatcher:        cfg.CheckWatcher,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("failed to create task runner for task %q: %w", task.Name, err)

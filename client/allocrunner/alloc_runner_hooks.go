@@ -24,6 +24,9 @@ import (
 //  4. consul_grpc_socket — (bridge/cni groups with a Connect sidecar) the
 //     socket in alloc/tmp that Envoy reaches Consul's gRPC port through; it
 //     needs the alloc dir and must listen before the sidecar starts.
+//  5. group_check_restart — watches the group checks with a check_restart
+//     that name no task (they restart all running tasks); after
+//     group_services, whose registrations it watches, and stopped first.
 //
 // Prerun runs in this order; Postrun runs in reverse, so the socket closes
 // first, services are deregistered before the network that carries them goes,
@@ -35,6 +38,9 @@ func (ar *AllocRunner) initHooks() {
 		newNetworkHook(ar.logger, ar.alloc, tg.Networks, ar.cfg.NetworkConfigurator, ar, ar.cfg.StateDB),
 		newGroupServiceHook(ar.logger, ar.alloc, ar.cfg.ServiceRegistration, ar.groupWorkload, ar.emitTaskEvent),
 		newConsulGRPCSocketHook(ar.logger, tg, ar.allocDir, ar.cfg.Consul.GRPCAddr()),
+	}
+	if ar.cfg.CheckWatcher != nil && ar.cfg.ServiceRegistration != nil {
+		ar.hooks = append(ar.hooks, newGroupCheckRestartHook(ar, ar.cfg.CheckWatcher))
 	}
 }
 

@@ -30,6 +30,8 @@ type consulEnv struct {
 	agent  *fakeconsul.Agent
 	api    *api.Client
 	client *consul.ServiceClient
+	// checkWatcher, when set, is the runner's check_restart watcher.
+	checkWatcher taskrunner.CheckWatcher
 }
 
 func newConsulEnv(t *testing.T) *consulEnv {
@@ -73,6 +75,7 @@ func newConnectRunner(t *testing.T, alloc *structs.Allocation, nc *fakeConfigura
 		StateUpdater:        rec,
 		ServiceRegistration: env.client,
 		ConsulServices:      taskrunner.ConsulAgentLookup{Agent: env.api.Agent()},
+		CheckWatcher:        env.checkWatcher,
 	}
 	if nc != nil {
 		cfg.NetworkConfigurator = nc

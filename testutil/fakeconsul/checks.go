@@ -221,3 +221,22 @@ func (s *Server) handleCheckUpdate(w http.ResponseWriter, r *http.Request) {
 	chk.Status, chk.Output = upd.Status, upd.Output
 	w.WriteHeader(http.StatusOK)
 }
+
+// SetCheckStatus sets the status and output of the check id the way the agent
+// does after running it (any check type, unlike a TTL update through the API),
+// so that tests can make an HTTP or TCP check fail. status must be one of
+// passing, warning, critical.
+func (s *Server) SetCheckStatus(id, status, output string) error {
+	if !slices.Contains([]string{api.HealthPassing, api.HealthWarning, api.HealthCritical}, status) {
+		return fmt.Errorf("invalid check status %q", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	chk, ok := s.checks[id]
+	if !ok {
+		return fmt.Errorf("unknown check ID %q", id)
+	}
+	s.index++
+	chk.Status, chk.Output = status, output
+	return nil
+}

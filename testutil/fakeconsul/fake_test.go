@@ -78,3 +78,25 @@ func TestServer_SelfReportsGRPCPort(t *testing.T) {
 	must.Eq[any](t, float64(18502), self["DebugConfig"]["GRPCPort"])
 	must.Eq[any](t, DefaultNodeName, self["Config"]["NodeName"])
 }
+
+func TestServer_SetCheckStatus(t *testing.T) {
+	s := New(t)
+	agent := fakeClient(t, s, "").Agent()
+	must.NoError(t, agent.ServiceRegister(&api.AgentServiceRegistration{
+		ID: "web", Name: "web", Port: 8080,
+		Checks: api.AgentServiceChecks{
+			{CheckID: "web-http", Name: "http", HTTP: "http://127.0.0.1:8080/health", Interval: "10s"},
+			{CheckID: "web-tcp", Name: "tcp", TCP: "127.0.0.1:8080", Interval: "10s", Status: api.HealthPassing},
+		},
+	}))
+
+	must.NoError(t, s.SetCheckStatus("web-http", api.HealthWarning, "HTTP GET: 429 Too Many Requests"))
+	checks, err := agent.Checks()
+	must.NoError(t, err)
+	must.Eq(t, api.HealthWarning, checks["web-http"].Status)
+	must.Eq(t, "HTTP GET: 429 Too Many Requests", checks["web-http"].Output)
+	must.Eq(t, api.HealthPassing, checks["web-tcp"].Status, must.Sprint("other checks are left alone"))
+
+	must.ErrorContains(t, s.SetCheckStatus("web-http", "unknown", ""), `invalid check status "unknown"`)
+	must.ErrorContains(t, s.SetCheckStatus("nope", api.HealthCritical, ""), `unknown check ID "nope"`)
+}

@@ -19,7 +19,10 @@ import (
 //  4. services — registers the task's own services after it started (poststart)
 //     and deregisters them when it exits or stops;
 //  5. script_checks — runs the script checks of the task once it runs; after
-//     services so their TTL checks usually exist at the first report.
+//     services so their TTL checks usually exist at the first report;
+//  6. check_restart — hands the checks with a check_restart that restart this
+//     task to the client's check watcher once it runs; last, as it only
+//     watches what the hooks before it registered and run.
 //
 // The environment is built right before the driver starts (buildTaskConfig) so
 // it sees the allocation's network status.
@@ -33,6 +36,9 @@ func (tr *TaskRunner) initHooks() {
 		tr.hooks = append(tr.hooks, newServiceHook(tr, h))
 		if ttl, ok := h.(TTLUpdater); ok {
 			tr.hooks = append(tr.hooks, &scriptCheckHook{tr: tr, ttl: ttl})
+		}
+		if w := tr.cfg.CheckWatcher; w != nil {
+			tr.hooks = append(tr.hooks, newCheckRestartHook(tr, w))
 		}
 	}
 }

@@ -39,6 +39,9 @@ func (tr *TaskRunner) Run() {
 			pending = &drivers.ExitResult{Err: fmt.Errorf("task not found after client restart: %w", err)}
 		} else {
 			reattached = true
+			tr.mu.Lock()
+			tr.runningSince = time.Now() // check_restart's grace starts over
+			tr.mu.Unlock()
 			tr.logger.Info("re-attached to running task")
 		}
 	}

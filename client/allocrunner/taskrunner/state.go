@@ -93,10 +93,16 @@ func (tr *TaskRunner) handle() *drivers.TaskHandle {
 	return tr.localState.TaskHandle
 }
 
-// setHandle records (nil clears) the driver handle and persists it.
+// setHandle records (nil clears) the driver handle, and so whether and since
+// when the task runs, and persists it.
 func (tr *TaskRunner) setHandle(h *drivers.TaskHandle) {
 	tr.mu.Lock()
 	tr.localState.TaskHandle = h
+	if h == nil {
+		tr.runningSince = time.Time{}
+	} else {
+		tr.runningSince = time.Now()
+	}
 	ls := *tr.localState
 	tr.mu.Unlock()
 	if err := tr.cfg.StateDB.PutTaskRunnerLocalState(tr.allocID, tr.taskName, &ls); err != nil {

@@ -65,6 +65,9 @@ type Config struct {
 	// envoy bootstrap hook waits on it for the sidecar's registration. Nil
 	// skips the wait.
 	ConsulServices ServiceLookup
+	// CheckWatcher restarts the task when a check with check_restart stays
+	// unhealthy; nil disables check_restart.
+	CheckWatcher CheckWatcher
 }
 
 // TaskRunner runs one task. Create it with NewTaskRunner, optionally Restore,
@@ -84,6 +87,8 @@ type TaskRunner struct {
 	state      *structs.TaskState
 	localState *state.LocalState
 	launched   bool
+	// runningSince is when the task last started running; zero while not.
+	runningSince time.Time
 
 	restartTracker *restarts.Tracker
 	hooks          []interfaces.TaskHook
