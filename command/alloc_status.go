@@ -71,15 +71,29 @@ func (c *AllocStatusCommand) Run(args []string) int {
 		c.Ui.Error(err.Error())
 		return 1
 	}
-	c.Ui.Output(c.formatAlloc(alloc, verbose, length))
+	c.Ui.Output(c.formatAlloc(alloc, verbose, length, followupWaitUntil(client, alloc)))
 	return 0
 }
 
-// formatAlloc renders the whole status of one allocation.
-func (c *AllocStatusCommand) formatAlloc(alloc *api.Allocation, verbose bool, length int) string {
+// followupWaitUntil is when the allocation's follow-up evaluation will
+// reschedule it, or zero. Like Nomad, a failed lookup only hides the line.
+func followupWaitUntil(client *api.Client, alloc *api.Allocation) time.Time {
+	if alloc.FollowupEvalID == "" {
+		return time.Time{}
+	}
+	eval, _, err := client.Evaluations().Info(alloc.FollowupEvalID, nil)
+	if err != nil || eval == nil {
+		return time.Time{}
+	}
+	return eval.WaitUntil
+}
+
+// formatAlloc renders the whole status of one allocation. rescheduleAt is when
+// its follow-up evaluation reschedules it (zero if none).
+func (c *AllocStatusCommand) formatAlloc(alloc *api.Allocation, verbose bool, length int, rescheduleAt time.Time) string {
 	color := c.Colorize()
 	var out []string
-	out = append(out, formatAllocBasicInfo(alloc, verbose, length, c.now()))
+	out = append(out, formatAllocBasicInfo(alloc, verbose, length, c.now(), rescheduleAt))
 
 	if addrs := formatAllocNetworkInfo(alloc); addrs != "" {
 		out = append(out, "", addrs)
@@ -106,8 +120,10 @@ func (c *AllocStatusCommand) formatAlloc(alloc *api.Allocation, verbose bool, le
 	return strings.Join(out, "\n")
 }
 
-// formatAllocBasicInfo renders the key = value header of an allocation.
-func formatAllocBasicInfo(alloc *api.Allocation, verbose bool, length int, now time.Time) string {
+// formatAllocBasicInfo renders the key = value header of an allocation. As Nomad,
+// a rescheduled allocation shows its attempts within the policy's interval, a
+// replaced one its replacement, and one waiting to be rescheduled when.
+func formatAllocBasicInfo(alloc *api.Allocation, verbose bool, length int, now, rescheduleAt time.Time) string {
 	created := prettyTimeDiff(time.Unix(0, alloc.CreateTime), now)
 	modified := prettyTimeDiff(time.Unix(0, alloc.ModifyTime), now)
 	if verbose {
@@ -145,8 +161,15 @@ func formatAllocBasicInfo(alloc *api.Allocation, verbose bool, length int, now t
 			fmt.Sprintf("Deployment ID|%s", limit(alloc.DeploymentID, length)),
 			fmt.Sprintf("Deployment Health|%s", health))
 	}
+	if alloc.RescheduleTracker != nil && len(alloc.RescheduleTracker.Events) > 0 {
+		attempted, available := rescheduleAttempts(alloc)
+		basic = append(basic, fmt.Sprintf("Reschedule Attempts|%d/%d", attempted, available))
+	}
 	if alloc.NextAllocation != "" {
 		basic = append(basic, fmt.Sprintf("Replacement Alloc ID|%s", limit(alloc.NextAllocation, length)))
+	}
+	if rescheduleAt.After(now) {
+		basic = append(basic, fmt.Sprintf("Reschedule Eligibility|%s", prettyTimeDiff(rescheduleAt, now)))
 	}
 	if verbose && alloc.Metrics != nil {
 		basic = append(basic,
@@ -157,6 +180,33 @@ func formatAllocBasicInfo(alloc *api.Allocation, verbose bool, length int, now t
 			fmt.Sprintf("Failures|%d", alloc.Metrics.CoalescedFailures))
 	}
 	return formatKV(basic)
+}
+
+// rescheduleAttempts counts the allocation's reschedule events within its
+// group's interval, as of its last modification, against the attempts allowed
+// (0 for an unlimited policy).
+func rescheduleAttempts(alloc *api.Allocation) (attempted, available int) {
+	var policy *api.ReschedulePolicy
+	if alloc.Job != nil {
+		for _, tg := range alloc.Job.TaskGroups {
+			if tg != nil && tg.Name != nil && *tg.Name == alloc.TaskGroup {
+				policy = tg.ReschedulePolicy
+			}
+		}
+	}
+	if policy == nil || policy.Attempts == nil || policy.Interval == nil {
+		return 0, 0
+	}
+	available = *policy.Attempts
+	if available == 0 || *policy.Interval <= 0 {
+		return 0, available
+	}
+	for _, e := range alloc.RescheduleTracker.Events {
+		if alloc.ModifyTime-e.RescheduleTime < policy.Interval.Nanoseconds() {
+			attempted++
+		}
+	}
+	return attempted, available
 }
 
 // formatAllocNetworkInfo renders the group network's addresses:

@@ -153,6 +153,38 @@ admin                    yes      10.0.2.15:9002 -> 9002`, formatAllocNetworkInf
 	must.Eq(t, "", formatAllocNetworkInfo(alloc))
 }
 
+// TestAllocStatus_Reschedule checks Nomad's reschedule lines: attempts within
+// the policy's interval, the replacement, and when a failed allocation is
+// rescheduled (from its follow-up eval's WaitUntil).
+func TestAllocStatus_Reschedule(t *testing.T) {
+	alloc := countdashAlloc()
+	alloc.TaskStates = nil
+	alloc.ClientStatus = "failed"
+	alloc.Job.TaskGroups[0].ReschedulePolicy = &api.ReschedulePolicy{Attempts: ptr(3), Interval: ptr(time.Hour)}
+	alloc.RescheduleTracker = &api.RescheduleTracker{Events: []*api.RescheduleEvent{
+		{RescheduleTime: testNow.Add(-2 * time.Hour).UnixNano()}, // outside the interval
+		{RescheduleTime: testNow.Add(-5 * time.Minute).UnixNano()},
+	}}
+	alloc.NextAllocation = "b2b2b2b2-1111-2222-3333-444444444444"
+	alloc.FollowupEvalID = "f0f0f0f0-1111-2222-3333-444444444444"
+
+	f := newFakeAgent(t)
+	serveAlloc(f, alloc)
+	f.handle("GET /v1/evaluation/{id}", func(r *http.Request) any {
+		if r.PathValue("id") != alloc.FollowupEvalID {
+			return errStatus{404, "eval not found"}
+		}
+		return &api.Evaluation{ID: alloc.FollowupEvalID, Status: "pending", WaitUntil: testNow.Add(25 * time.Second)}
+	})
+	meta, ui := testMeta(testNow)
+	must.Eq(t, 0, (&AllocStatusCommand{Meta: meta}).Run([]string{f.addr(), "-no-color", "a1a1a1"}))
+	must.StrContains(t, ui.OutputWriter.String(), `Modified               = 4m ago
+Reschedule Attempts    = 1/3
+Replacement Alloc ID   = b2b2b2b2
+Reschedule Eligibility = 25s from now
+`)
+}
+
 func TestAllocStatus_Errors(t *testing.T) {
 	f := newFakeAgent(t)
 	serveAlloc(f, countdashAlloc())

@@ -26,6 +26,7 @@ func TestParse_Golden(t *testing.T) {
 		{name: "0.10 bridge and connect", file: "v010-bridge.nomad.hcl"},
 		{name: "countdash", file: "countdash.nomad.hcl"},
 		{name: "interpolations", file: "interpolations.nomad.hcl"},
+		{name: "reschedule and restart", file: "reschedule.nomad.hcl"},
 		{name: "variables defaults", file: "variables.nomad.hcl"},
 		{name: "variables from args", file: "variables.nomad.hcl", argVars: []string{"region=eu", "count=3"}},
 	}
@@ -49,6 +50,19 @@ func TestParse_Golden(t *testing.T) {
 			must.Eq(t, strings.TrimSpace(string(want)), string(got))
 		})
 	}
+}
+
+// TestParse_RescheduleBothSyntaxes checks that the reschedule blocks parse the
+// same with the HCL1 parser.
+func TestParse_RescheduleBothSyntaxes(t *testing.T) {
+	hcl2, err := ParseFile("testdata/reschedule.nomad.hcl", false, nil)
+	must.NoError(t, err)
+	hcl1, err := ParseFile("testdata/reschedule.nomad.hcl", true, nil)
+	must.NoError(t, err)
+	must.Eq(t, hcl2, hcl1)
+	must.Eq(t, "fibonacci", *hcl1.Reschedule.DelayFunction)
+	must.Eq(t, 3, *hcl1.TaskGroups[0].ReschedulePolicy.Attempts)
+	must.Nil(t, hcl1.TaskGroups[1].ReschedulePolicy)
 }
 
 func parseString(t *testing.T, src string, hcl1 bool) (*api.Job, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -24,6 +25,9 @@ const evalDeliveryLimit = 3
 //
 // Enqueuing an evaluation the broker already holds (same ID) is a no-op, so a
 // scheduler may write its own evaluation back as pending without duplicating it.
+//
+// An evaluation with a WaitUntil in the future is held aside (eval_broker_delay.go)
+// and joins its job's queue only once that time has passed.
 type evalBroker struct {
 	mu       sync.Mutex
 	closed   bool
@@ -36,6 +40,9 @@ type evalBroker struct {
 	attempts map[string]int
 	// wake is closed (and replaced) whenever an evaluation becomes ready.
 	wake chan struct{}
+
+	delayed    delayedEvals
+	delayTimer *time.Timer
 }
 
 type unackedEval struct {
@@ -70,6 +77,16 @@ func (b *evalBroker) Enqueue(e *structs.Evaluation) {
 		return
 	}
 	b.known[e.ID] = struct{}{}
+	if e.WaitUntil.After(time.Now()) {
+		b.delay(e)
+		return
+	}
+	b.admit(e)
+}
+
+// admit queues a known evaluation behind its job's outstanding one, or makes it
+// ready. The caller holds b.mu.
+func (b *evalBroker) admit(e *structs.Evaluation) {
 	key := evalJobKey(e)
 	if _, busy := b.inflight[key]; busy {
 		b.waiting[key] = append(b.waiting[key], e)
@@ -200,6 +217,7 @@ func (b *evalBroker) Close() {
 		return
 	}
 	b.closed = true
+	b.dropDelayed()
 	close(b.wake)
 }
 
@@ -219,4 +237,5 @@ func (b *evalBroker) SetEnabled(enabled bool) {
 	b.waiting = map[jobKey][]*structs.Evaluation{}
 	b.unacked = map[string]*unackedEval{}
 	b.attempts = map[string]int{}
+	b.dropDelayed()
 }

@@ -90,3 +90,47 @@ func TestEvalBroker_CloseUnblocksDequeue(t *testing.T) {
 		t.Fatal("Dequeue did not return after Close")
 	}
 }
+
+// TestEvalBroker_DelayedEval checks that a follow-up eval (WaitUntil in the
+// future) is handed out only once its time has come, and does not hold back
+// its job's other evals meanwhile.
+func TestEvalBroker_DelayedEval(t *testing.T) {
+	b := newEvalBroker()
+	t.Cleanup(b.Close)
+	delayed := brokerEval("web", 50)
+	delayed.WaitUntil = time.Now().Add(time.Second)
+	now := brokerEval("web", 50)
+	b.Enqueue(delayed)
+	b.Enqueue(now)
+	b.Enqueue(delayed) // duplicate: ignored
+
+	got, token := dequeue(t, b)
+	must.Eq(t, now.ID, got.ID, must.Sprint("the job's undelayed eval goes first"))
+	must.NoError(t, b.Ack(got.ID, token))
+
+	// Nothing is ready before WaitUntil: the broker's timer cannot fire earlier.
+	early, cancel := context.WithDeadline(context.Background(), delayed.WaitUntil.Add(-50*time.Millisecond))
+	defer cancel()
+	_, _, err := b.Dequeue(early)
+	must.ErrorIs(t, err, context.DeadlineExceeded)
+
+	got, token = dequeue(t, b)
+	must.Eq(t, delayed.ID, got.ID)
+	must.False(t, time.Now().Before(delayed.WaitUntil), must.Sprint("released before WaitUntil"))
+	must.NoError(t, b.Ack(got.ID, token))
+}
+
+func TestEvalBroker_DelayedEvalsDroppedOnLeadershipLoss(t *testing.T) {
+	b := newEvalBroker()
+	t.Cleanup(b.Close)
+	e := brokerEval("web", 50)
+	e.WaitUntil = time.Now().Add(100 * time.Millisecond)
+	b.Enqueue(e)
+	b.SetEnabled(false)
+	b.SetEnabled(true)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	_, _, err := b.Dequeue(ctx)
+	must.ErrorIs(t, err, context.DeadlineExceeded, must.Sprint("the next leader re-enqueues it from the state store"))
+}

@@ -72,8 +72,9 @@ func (s *Server) NodeHeartbeat(nodeID string) (time.Duration, error) {
 // NodeUpdateAllocs applies what a client reports about its allocations (only
 // ClientStatus, ClientDescription, TaskStates, NetworkStatus are taken; ID
 // identifies the allocation, unknown ones are skipped). An allocation that
-// failed gets an alloc-failure evaluation so the scheduler can replace it; one
-// that became terminal unblocks blocked evaluations.
+// failed (or that the client reports lost) gets an alloc-failure evaluation so
+// the scheduler can reschedule it; one that became terminal unblocks blocked
+// evaluations.
 func (s *Server) NodeUpdateAllocs(allocs []*structs.Allocation) (index uint64, err error) {
 	if len(allocs) == 0 {
 		return 0, structs.BadRequest(errors.New("must update at least one allocation"))
@@ -94,14 +95,14 @@ func (s *Server) NodeUpdateAllocs(allocs []*structs.Allocation) (index uint64, e
 			NetworkStatus:     a.NetworkStatus,
 			ModifyTime:        now,
 		})
-		if a.ClientStatus != structs.AllocClientStatusFailed {
+		if a.ClientStatus != structs.AllocClientStatusFailed && a.ClientStatus != structs.AllocClientStatusLost {
 			continue
 		}
 		existing, err := s.state.AllocByID(nil, a.ID)
 		if err != nil {
 			return 0, err
 		}
-		if existing == nil || existing.ClientStatus == structs.AllocClientStatusFailed ||
+		if existing == nil || existing.ClientStatus == a.ClientStatus ||
 			existing.DesiredStatus != structs.AllocDesiredStatusRun {
 			continue
 		}

@@ -98,8 +98,15 @@ func (p *planApplier) apply(plan *structs.Plan) (*structs.PlanResult, error) {
 
 // evaluateNodePlan checks one node's part of a plan against snap.
 func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID string) (bool, string, error) {
-	placing := plan.NodeAllocation[nodeID]
-	// Stopping allocations always fits.
+	// Stopping allocations always fits, and so does recording something on one
+	// the client has finished (a failed allocation's follow-up eval): it runs
+	// nothing, even on a node that is down.
+	var placing []*structs.Allocation
+	for _, a := range plan.NodeAllocation[nodeID] {
+		if !a.ClientTerminalStatus() {
+			placing = append(placing, a)
+		}
+	}
 	if len(placing) == 0 {
 		return true, "", nil
 	}
@@ -125,7 +132,7 @@ func evaluateNodePlan(snap *state.StateSnapshot, plan *structs.Plan, nodeID stri
 	for _, a := range plan.NodeUpdate[nodeID] {
 		replaced[a.ID] = true
 	}
-	for _, a := range placing {
+	for _, a := range plan.NodeAllocation[nodeID] {
 		replaced[a.ID] = true
 	}
 	proposed := make([]*structs.Allocation, 0, len(existing)+len(placing))

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -26,13 +25,16 @@ func (s *genericScheduler) computeJobAllocs() error {
 		nodeByID[n.ID] = n
 	}
 
-	res := reconcile(s.job, allocs, nodeByID, s.batch)
+	res := reconcile(s.job, allocs, nodeByID, s.batch, reconcileClock{now: s.now(), evalID: s.eval.ID})
 	s.plan.Annotations.DesiredTGUpdates = res.desired
 	for _, st := range res.stop {
 		s.plan.AppendStoppedAlloc(st.alloc, st.desc, st.clientStatus)
 	}
 	if s.job.Stopped() {
 		return nil
+	}
+	if err := s.scheduleFollowups(res.later); err != nil {
+		return err
 	}
 
 	ctx := newEvalContext(s.state, s.plan)
@@ -76,7 +78,11 @@ func (s *genericScheduler) placeOne(st *stack, p placeRequest) error {
 	if p.destructive {
 		s.plan.AppendStoppedAlloc(p.previous, allocUpdating, "")
 	}
-	option, metric, err := st.selectNode(p.tg)
+	var avoid map[string]bool
+	if p.reschedule {
+		avoid = reschedulePenaltyNodes(p.previous)
+	}
+	option, metric, err := st.selectNode(p.tg, avoid)
 	if err != nil {
 		return err
 	}
@@ -108,7 +114,7 @@ func (s *genericScheduler) popStop(alloc *structs.Allocation) {
 
 // newAlloc builds the allocation for a placement on the chosen node.
 func (s *genericScheduler) newAlloc(p placeRequest, option *rankedNode, metric *structs.AllocMetric) *structs.Allocation {
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	a := &structs.Allocation{
 		ID:                 uuid.NewString(),
 		Namespace:          s.job.Namespace,
@@ -129,7 +135,32 @@ func (s *genericScheduler) newAlloc(p placeRequest, option *rankedNode, metric *
 	if p.previous != nil {
 		a.PreviousAllocation = p.previous.ID
 	}
+	if p.reschedule {
+		a.RescheduleTracker = rescheduleTracker(p.previous, s.now())
+	}
 	return a
+}
+
+// scheduleFollowups creates the delayed evaluations that will reschedule failed
+// allocations once their delay has passed, and records each one's eval in the
+// plan (FollowupEvalID) so later evaluations do not create another. The evals
+// are written before the plan, as Nomad does: an eval whose allocation update
+// is lost only runs once for nothing.
+func (s *genericScheduler) scheduleFollowups(later []delayedReschedule) error {
+	evals, byAlloc := followupEvals(s.eval, s.job, later, s.now())
+	for _, e := range evals {
+		if err := s.planner.CreateEval(e); err != nil {
+			return fmt.Errorf("failed to create follow-up eval for rescheduling: %w", err)
+		}
+		s.logger.Debug("failed allocations to reschedule later, follow-up eval created",
+			"followup_eval_id", e.ID, "wait_until", e.WaitUntil)
+	}
+	for _, d := range later {
+		updated := d.alloc.CopySkipJob()
+		updated.FollowupEvalID = byAlloc[d.alloc.ID]
+		s.plan.AppendAlloc(updated)
+	}
+	return nil
 }
 
 // inplaceAlloc is the in-place update of an allocation: same ID, node and
@@ -139,6 +170,6 @@ func (s *genericScheduler) inplaceAlloc(old *structs.Allocation) *structs.Alloca
 	a.Job = s.job
 	a.EvalID = s.eval.ID
 	a.DesiredDescription = allocInPlace
-	a.ModifyTime = time.Now().UnixNano()
+	a.ModifyTime = s.now().UnixNano()
 	return a
 }

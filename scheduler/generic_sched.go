@@ -39,6 +39,8 @@ type genericScheduler struct {
 	state   State
 	planner Planner
 	batch   bool
+	// now is the clock reschedule delays are measured with; tests replace it.
+	now func() time.Time
 
 	eval *structs.Evaluation
 	job  *structs.Job
@@ -58,6 +60,7 @@ func newGenericScheduler(jobType string, logger hclog.Logger, state State, plann
 		state:   state,
 		planner: planner,
 		batch:   jobType == structs.JobTypeBatch,
+		now:     time.Now,
 	}
 }
 
@@ -186,7 +189,7 @@ func (s *genericScheduler) setStatus(status, desc string) error {
 	if s.blocked != nil {
 		out.BlockedEval = s.blocked.ID
 	}
-	out.ModifyTime = time.Now().UnixNano()
+	out.ModifyTime = s.now().UnixNano()
 	if err := s.planner.UpdateEval(out); err != nil {
 		return fmt.Errorf("failed to update eval %q: %w", out.ID, err)
 	}
@@ -196,7 +199,7 @@ func (s *genericScheduler) setStatus(status, desc string) error {
 // createBlockedEval creates the follow-up evaluation that reruns when the
 // cluster changes, so the queued placements are retried.
 func (s *genericScheduler) createBlockedEval() error {
-	now := time.Now().UnixNano()
+	now := s.now().UnixNano()
 	e := &structs.Evaluation{
 		ID:                uuid.NewString(),
 		Namespace:         s.eval.Namespace,

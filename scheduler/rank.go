@@ -13,8 +13,10 @@ const binPackingMaxFitScore = 18.0
 // allocation and its score (higher is better). resources() builds the
 // allocation's resources; only the chosen node pays for that.
 type rankedNode struct {
-	node  *structs.Node
-	score float64
+	node *structs.Node
+	// score is the mean of the scorers' normalised scores (see addScore).
+	score   float64
+	scorers int
 	// groupOffer is the group network with ports assigned (nil without one);
 	// taskOffers the 0.9 task networks, by task name.
 	groupOffer *structs.NetworkResource
@@ -142,14 +144,18 @@ func rankNode(job *structs.Job, tg *structs.TaskGroup, node *structs.Node, propo
 		return nil
 	}
 
-	binpack := scoreFit(capCPU, capMem, usedCPU+askCPU, usedMem+askMem) / binPackingMaxFitScore
-	setScore(m, node, "binpack", binpack)
-	r.score = binpack
+	r.addScore(m, "binpack", scoreFit(capCPU, capMem, usedCPU+askCPU, usedMem+askMem)/binPackingMaxFitScore)
 	if collisions > 0 && tg.Count > 0 {
 		// Job anti-affinity: spread a group's allocations over nodes.
-		penalty := -float64(collisions+1) / float64(tg.Count)
-		setScore(m, node, "job-anti-affinity", penalty)
-		r.score = (binpack + penalty) / 2
+		r.addScore(m, "job-anti-affinity", -float64(collisions+1)/float64(tg.Count))
 	}
 	return r
+}
+
+// addScore records one scorer's normalised score and folds it into the node's
+// score, the mean of all its scorers (Nomad's score normalisation).
+func (r *rankedNode) addScore(m *structs.AllocMetric, scorer string, score float64) {
+	setScore(m, r.node, scorer, score)
+	r.score = (r.score*float64(r.scorers) + score) / float64(r.scorers+1)
+	r.scorers++
 }

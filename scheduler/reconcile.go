@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -17,11 +18,15 @@ func allocName(jobID, group string, idx int) string {
 type placeRequest struct {
 	name string
 	tg   *structs.TaskGroup
-	// previous is the allocation this one replaces (destructive update or lost).
+	// previous is the allocation this one replaces (destructive update, lost or
+	// rescheduled).
 	previous *structs.Allocation
 	// destructive means previous is still running and is stopped only when the
 	// replacement finds a node.
 	destructive bool
+	// reschedule means previous failed: the replacement carries its reschedule
+	// history and avoids its node.
+	reschedule bool
 }
 
 // stopRequest is one allocation to stop.
@@ -38,7 +43,17 @@ type reconcileResult struct {
 	inplace     []*structs.Allocation
 	destructive []placeRequest
 	place       []placeRequest
-	desired     map[string]*structs.DesiredUpdates
+	// later are failed allocations to reschedule once their delay has passed.
+	later   []delayedReschedule
+	desired map[string]*structs.DesiredUpdates
+}
+
+// reconcileClock is what reconcile needs to decide reschedules: the time, and
+// the evaluation being processed (a failed allocation's follow-up eval
+// reschedules it at once).
+type reconcileClock struct {
+	now    time.Time
+	evalID string
 }
 
 // reconcile compares the job's desired state with its allocations. nodes maps node
@@ -46,12 +61,13 @@ type reconcileResult struct {
 // down or gone is lost. A nil or stopped job stops everything.
 //
 // Per group, the allocations that hold a name (index) are the live ones (desired
-// run, client not terminal) and the kept ones: for batch jobs those that completed
-// or failed, for service jobs those that failed or were reported lost by the
-// client. Kept ones are never replaced.
-// TODO(issue 5): reschedule failed (and client-lost) allocations per the group's
-// reschedule policy instead of keeping them.
-func reconcile(job *structs.Job, allocs []*structs.Allocation, nodes map[string]*structs.Node, batch bool) *reconcileResult {
+// run, client not terminal) and the kept ones: batch allocations that completed,
+// and failed or client-lost allocations that are not rescheduled now (see
+// reschedule.go: their policy is exhausted, or their delay has not passed, in
+// which case they are also listed in later). Kept ones are not replaced. A failed
+// allocation that already has a replacement (NextAllocation) holds no name.
+func reconcile(job *structs.Job, allocs []*structs.Allocation, nodes map[string]*structs.Node, batch bool,
+	clock reconcileClock) *reconcileResult {
 	res := &reconcileResult{desired: map[string]*structs.DesiredUpdates{}}
 
 	byGroup := map[string][]*structs.Allocation{}
@@ -83,15 +99,15 @@ func reconcile(job *structs.Job, allocs []*structs.Allocation, nodes map[string]
 		}
 		du := &structs.DesiredUpdates{}
 		res.desired[g] = du
-		reconcileGroup(res, du, job, tg, g, byGroup[g], nodes, batch)
+		reconcileGroup(res, du, job, tg, g, byGroup[g], nodes, batch, clock)
 	}
 	return res
 }
 
 func reconcileGroup(res *reconcileResult, du *structs.DesiredUpdates, job *structs.Job, tg *structs.TaskGroup,
-	group string, allocs []*structs.Allocation, nodes map[string]*structs.Node, batch bool) {
+	group string, allocs []*structs.Allocation, nodes map[string]*structs.Node, batch bool, clock reconcileClock) {
 
-	var live, kept, lost []*structs.Allocation
+	var live, kept, lost, rescheduled []*structs.Allocation
 	for _, a := range allocs {
 		if a.DesiredStatus != "" && a.DesiredStatus != structs.AllocDesiredStatusRun {
 			continue
@@ -103,6 +119,17 @@ func reconcileGroup(res *reconcileResult, du *structs.DesiredUpdates, job *struc
 			}
 			// A service allocation that exited is replaced.
 		case structs.AllocClientStatusFailed, structs.AllocClientStatusLost:
+			if a.NextAllocation != "" {
+				continue // already replaced
+			}
+			decision, at := decideReschedule(a, clock.now, clock.evalID)
+			switch {
+			case decision == rescheduleNow && tg != nil:
+				rescheduled = append(rescheduled, a)
+				continue
+			case decision == rescheduleLater && tg != nil:
+				res.later = append(res.later, delayedReschedule{alloc: a, at: at})
+			}
 			kept = append(kept, a)
 		default:
 			if n := nodes[a.NodeID]; n == nil || n.Status == structs.NodeStatusDown {
@@ -167,19 +194,27 @@ func reconcileGroup(res *reconcileResult, du *structs.DesiredUpdates, job *struc
 		used[next] = true
 		return allocName(job.ID, group, next)
 	}
-	for _, a := range lost {
-		if missing <= 0 {
-			break
-		}
+	// Replacements keep their predecessor's name when it is free.
+	replace := func(a *structs.Allocation, reschedule bool) {
 		name := a.Name
 		if used[a.Index()] {
 			name = freeName()
 		} else {
 			used[a.Index()] = true
 		}
-		res.place = append(res.place, placeRequest{name: name, tg: tg, previous: a})
+		res.place = append(res.place, placeRequest{name: name, tg: tg, previous: a, reschedule: reschedule})
 		du.Place++
 		missing--
+	}
+	for _, a := range lost {
+		if missing > 0 {
+			replace(a, false)
+		}
+	}
+	for _, a := range rescheduled {
+		if missing > 0 {
+			replace(a, true)
+		}
 	}
 	for ; missing > 0; missing-- {
 		res.place = append(res.place, placeRequest{name: freeName(), tg: tg})

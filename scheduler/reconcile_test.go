@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/netnomad/netnomad/nomad/structs"
 	"github.com/shoenig/test/must"
@@ -58,7 +59,7 @@ func TestReconcile_Names(t *testing.T) {
 			j := job.Copy()
 			j.TaskGroups[0].Count = tc.count
 			j.Version, j.JobModifyIndex = job.Version, job.JobModifyIndex
-			res := reconcile(j, tc.allocs, nodes, false)
+			res := reconcile(j, tc.allocs, nodes, false, reconcileClock{now: time.Now(), evalID: "eval"})
 			var stops, places []string
 			for _, s := range res.stop {
 				stops = append(stops, s.alloc.ID)

@@ -51,8 +51,10 @@ func newStack(ctx *evalContext, job *structs.Job, nodes []*structs.Node, byDC ma
 }
 
 // selectNode returns the best node for one allocation of tg, or nil, with the
-// metric explaining the choice (or the failure).
-func (s *stack) selectNode(tg *structs.TaskGroup) (*rankedNode, *structs.AllocMetric, error) {
+// metric explaining the choice (or the failure). Nodes in avoid (a rescheduled
+// allocation's previous nodes) stay eligible but score lower, as Nomad's
+// node-reschedule-penalty.
+func (s *stack) selectNode(tg *structs.TaskGroup, avoid map[string]bool) (*rankedNode, *structs.AllocMetric, error) {
 	start := time.Now()
 	m := newMetric()
 	m.NodesAvailable = maps.Clone(s.byDC)
@@ -90,6 +92,9 @@ func (s *stack) selectNode(tg *structs.TaskGroup) (*rankedNode, *structs.AllocMe
 		r := rankNode(s.job, tg, node, proposed, m)
 		if r == nil {
 			continue
+		}
+		if avoid[node.ID] {
+			r.addScore(m, "node-reschedule-penalty", -1)
 		}
 		found++
 		if best == nil || r.score > best.score {

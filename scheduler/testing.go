@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -76,6 +77,8 @@ func (s *MemState) UpsertAllocs(allocs ...*structs.Allocation) {
 	}
 }
 
+// upsertAllocLocked stores a, and links a new replacement to the allocation it
+// replaces (NextAllocation), as the server's state store does.
 func (s *MemState) upsertAllocLocked(a *structs.Allocation) {
 	if old, ok := s.allocs[a.ID]; ok {
 		a.CreateIndex = old.CreateIndex
@@ -85,6 +88,12 @@ func (s *MemState) upsertAllocLocked(a *structs.Allocation) {
 	} else {
 		a.CreateIndex = s.index
 		s.order = append(s.order, a.ID)
+		if prev := s.allocs[a.PreviousAllocation]; prev != nil && prev.NextAllocation == "" {
+			linked := prev.CopySkipJob()
+			linked.NextAllocation = a.ID
+			linked.ModifyIndex = s.index
+			s.allocs[prev.ID] = linked
+		}
 	}
 	a.ModifyIndex = s.index
 	a.AllocModifyIndex = s.index
@@ -177,6 +186,8 @@ func (s *MemState) applyPlan(plan *structs.Plan) *structs.PlanResult {
 type Harness struct {
 	State  *MemState
 	Logger hclog.Logger
+	// Now, when set, is the schedulers' clock (reschedule delays).
+	Now func() time.Time
 
 	mu          sync.Mutex
 	Plans       []*structs.Plan
@@ -223,6 +234,9 @@ func (h *Harness) Process(jobType string, eval *structs.Evaluation) error {
 	sched, err := NewScheduler(jobType, h.Logger, h.State, h)
 	if err != nil {
 		return fmt.Errorf("failed to create scheduler: %w", err)
+	}
+	if g, ok := sched.(*genericScheduler); ok && h.Now != nil {
+		g.now = h.Now
 	}
 	return sched.Process(eval)
 }

@@ -17,8 +17,10 @@ import (
 // the way in and left unset on the way out; convert_test.go lists them.
 //
 // Unset optional (pointer) values become zero values internally; Canonicalize then
-// fills Nomad's defaults. The one exception is a partial restart policy, which is
-// merged over the default here because Canonicalize cannot tell "unset" from zero.
+// fills Nomad's defaults. The exceptions are partial restart and reschedule
+// policies, merged over their defaults here because Canonicalize cannot tell
+// "unset" from zero: a group's reschedule block over the job's, the job's over the
+// job type's default, field by field, as Nomad merges them.
 
 func deref[T any](p *T) T {
 	if p == nil {
@@ -68,12 +70,52 @@ func ApiJobToStructs(job *api.Job) *structs.Job {
 	if jobType == "" {
 		jobType = structs.JobTypeService
 	}
+	jobRP := structs.DefaultReschedulePolicy(jobType)
+	if job.Reschedule != nil {
+		jobRP = mergeReschedulePolicy(jobRP, job.Reschedule)
+		j.Reschedule = jobRP
+	}
 	for _, tg := range job.TaskGroups {
 		if tg != nil {
-			j.TaskGroups = append(j.TaskGroups, apiTaskGroupToStructs(tg, jobType))
+			out := apiTaskGroupToStructs(tg, jobType)
+			switch {
+			case tg.ReschedulePolicy != nil:
+				out.ReschedulePolicy = mergeReschedulePolicy(jobRP, tg.ReschedulePolicy)
+			case job.Reschedule != nil:
+				out.ReschedulePolicy = mergeReschedulePolicy(jobRP, &api.ReschedulePolicy{})
+			}
+			j.TaskGroups = append(j.TaskGroups, out)
 		}
 	}
 	return j
+}
+
+// mergeReschedulePolicy overlays the fields set in p over base (a copy is
+// returned; a nil base, as system jobs have, counts as all zero).
+func mergeReschedulePolicy(base *structs.ReschedulePolicy, p *api.ReschedulePolicy) *structs.ReschedulePolicy {
+	var out structs.ReschedulePolicy
+	if base != nil {
+		out = *base
+	}
+	if p.Attempts != nil {
+		out.Attempts = *p.Attempts
+	}
+	if p.Interval != nil {
+		out.Interval = *p.Interval
+	}
+	if p.Delay != nil {
+		out.Delay = *p.Delay
+	}
+	if p.DelayFunction != nil {
+		out.DelayFunction = *p.DelayFunction
+	}
+	if p.MaxDelay != nil {
+		out.MaxDelay = *p.MaxDelay
+	}
+	if p.Unlimited != nil {
+		out.Unlimited = *p.Unlimited
+	}
+	return &out
 }
 
 func apiConstraintsToStructs(in []*api.Constraint) []*structs.Constraint {
@@ -412,10 +454,38 @@ func StructsJobToApi(j *structs.Job) *api.Job {
 		CreateIndex:       ptr(j.CreateIndex),
 		ModifyIndex:       ptr(j.ModifyIndex),
 		JobModifyIndex:    ptr(j.JobModifyIndex),
+		Reschedule:        structsReschedulePolicyToApi(j.Reschedule),
 	}
 	for _, tg := range j.TaskGroups {
 		if tg != nil {
 			out.TaskGroups = append(out.TaskGroups, structsTaskGroupToApi(tg))
+		}
+	}
+	return out
+}
+
+func structsReschedulePolicyToApi(r *structs.ReschedulePolicy) *api.ReschedulePolicy {
+	if r == nil {
+		return nil
+	}
+	return &api.ReschedulePolicy{
+		Attempts: ptr(r.Attempts), Interval: ptr(r.Interval), Delay: ptr(r.Delay),
+		DelayFunction: ptr(r.DelayFunction), MaxDelay: ptr(r.MaxDelay), Unlimited: ptr(r.Unlimited),
+	}
+}
+
+// structsRescheduleTrackerToApi converts a reschedule history; the wire type
+// has no Delay.
+func structsRescheduleTrackerToApi(t *structs.RescheduleTracker) *api.RescheduleTracker {
+	if t == nil {
+		return nil
+	}
+	out := &api.RescheduleTracker{}
+	for _, e := range t.Events {
+		if e != nil {
+			out.Events = append(out.Events, &api.RescheduleEvent{
+				RescheduleTime: e.RescheduleTime, PrevAllocID: e.PrevAllocID, PrevNodeID: e.PrevNodeID,
+			})
 		}
 	}
 	return out
@@ -443,14 +513,15 @@ func structsRestartPolicyToApi(r *structs.RestartPolicy) *api.RestartPolicy {
 
 func structsTaskGroupToApi(tg *structs.TaskGroup) *api.TaskGroup {
 	out := &api.TaskGroup{
-		Name:          ptr(tg.Name),
-		Count:         ptr(tg.Count),
-		Constraints:   structsConstraintsToApi(tg.Constraints),
-		RestartPolicy: structsRestartPolicyToApi(tg.RestartPolicy),
-		Networks:      structsNetworksToApi(tg.Networks),
-		Services:      structsServicesToApi(tg.Services),
-		Meta:          copyMap(tg.Meta),
-		ShutdownDelay: clonePtr(tg.ShutdownDelay),
+		Name:             ptr(tg.Name),
+		Count:            ptr(tg.Count),
+		Constraints:      structsConstraintsToApi(tg.Constraints),
+		RestartPolicy:    structsRestartPolicyToApi(tg.RestartPolicy),
+		ReschedulePolicy: structsReschedulePolicyToApi(tg.ReschedulePolicy),
+		Networks:         structsNetworksToApi(tg.Networks),
+		Services:         structsServicesToApi(tg.Services),
+		Meta:             copyMap(tg.Meta),
+		ShutdownDelay:    clonePtr(tg.ShutdownDelay),
 	}
 	for _, t := range tg.Tasks {
 		if t != nil {
@@ -736,6 +807,8 @@ func StructsAllocToApi(a *structs.Allocation) *api.Allocation {
 		TaskStates:         StructsTaskStatesToApi(a.TaskStates),
 		PreviousAllocation: a.PreviousAllocation,
 		NextAllocation:     a.NextAllocation,
+		RescheduleTracker:  structsRescheduleTrackerToApi(a.RescheduleTracker),
+		FollowupEvalID:     a.FollowupEvalID,
 		CreateIndex:        a.CreateIndex,
 		ModifyIndex:        a.ModifyIndex,
 		AllocModifyIndex:   a.AllocModifyIndex,
@@ -816,6 +889,8 @@ func StructsAllocToStub(a *structs.Allocation) *api.AllocationListStub {
 		ClientDescription:  a.ClientDescription,
 		TaskStates:         StructsTaskStatesToApi(a.TaskStates),
 		NextAllocation:     a.NextAllocation,
+		RescheduleTracker:  structsRescheduleTrackerToApi(a.RescheduleTracker),
+		FollowupEvalID:     a.FollowupEvalID,
 		CreateIndex:        a.CreateIndex,
 		ModifyIndex:        a.ModifyIndex,
 		CreateTime:         a.CreateTime,
@@ -966,6 +1041,7 @@ func StructsEvalToApi(e *structs.Evaluation) *api.Evaluation {
 		Status:            e.Status,
 		StatusDescription: e.StatusDescription,
 		Wait:              e.Wait,
+		WaitUntil:         e.WaitUntil,
 		NextEval:          e.NextEval,
 		PreviousEval:      e.PreviousEval,
 		BlockedEval:       e.BlockedEval,

@@ -20,9 +20,9 @@ import (
 // converted or listed here.
 var unmodelledJobFields = map[string][]string{
 	"Job": {"NodePool", "Affinities", "Update", "Multiregion", "Spreads", "Periodic", "ParameterizedJob",
-		"Reschedule", "Migrate", "UI", "ParentID", "Dispatched", "DispatchIdempotencyToken", "Payload",
+		"Migrate", "UI", "ParentID", "Dispatched", "DispatchIdempotencyToken", "Payload",
 		"ConsulNamespace", "VaultNamespace", "NomadTokenID", "VersionTag"},
-	"TaskGroup": {"Affinities", "Spreads", "Volumes", "Disconnect", "ReschedulePolicy", "EphemeralDisk",
+	"TaskGroup": {"Affinities", "Spreads", "Volumes", "Disconnect", "EphemeralDisk",
 		"Update", "Migrate", "MaxRunDuration", "StopAfterClientDisconnect", "MaxClientDisconnect", "Scaling",
 		"Consul", "PreventRescheduleOnLost"},
 	"Task": {"Affinities", "Artifacts", "Vault", "Consul", "Templates", "DispatchPayload", "VolumeMounts",
@@ -114,10 +114,14 @@ func fullApiJob() *api.Job {
 		Stop:        b(true), Status: p("running"), StatusDescription: p("fine"), Stable: b(true),
 		Version: u(3), SubmitTime: func() *int64 { x := int64(12345); return &x }(),
 		CreateIndex: u(10), ModifyIndex: u(11), JobModifyIndex: u(12),
+		Reschedule: &api.ReschedulePolicy{Attempts: i(2), Interval: d(2 * time.Hour), Delay: d(11 * time.Second),
+			DelayFunction: p("fibonacci"), MaxDelay: d(5 * time.Minute), Unlimited: b(true)},
 		TaskGroups: []*api.TaskGroup{{
 			Name: p("api"), Count: i(3),
 			Constraints:   []*api.Constraint{{LTarget: "${meta.rack}", RTarget: "r1", Operand: "!="}},
 			RestartPolicy: &api.RestartPolicy{Interval: d(31 * time.Minute), Attempts: i(4), Delay: d(16 * time.Second), Mode: p("delay")},
+			ReschedulePolicy: &api.ReschedulePolicy{Attempts: i(3), Interval: d(3 * time.Hour), Delay: d(12 * time.Second),
+				DelayFunction: p("exponential"), MaxDelay: d(6 * time.Minute), Unlimited: b(true)},
 			Networks: []*api.NetworkResource{{
 				Mode: "bridge", Device: "eth0", CIDR: "10.0.0.0/8", IP: "10.0.0.1", MBits: i(20),
 				ReservedPorts: []api.Port{{Label: "http", Value: 8080, To: 80, HostNetwork: "default"}},
@@ -262,6 +266,55 @@ func TestConvert_JobDefaults(t *testing.T) {
 
 func ptrTo[T any](v T) *T { return &v }
 
+// TestConvert_RescheduleMerge checks Nomad's field-by-field merge: the group's
+// block over the job's, the job's over the job type's default.
+func TestConvert_RescheduleMerge(t *testing.T) {
+	cases := []struct {
+		name      string
+		jobType   string
+		job       *api.ReschedulePolicy
+		group     *api.ReschedulePolicy
+		wantGroup *structs.ReschedulePolicy
+	}{
+		{
+			name:      "no blocks: canonicalize fills the service default",
+			jobType:   structs.JobTypeService,
+			wantGroup: structs.DefaultReschedulePolicy(structs.JobTypeService),
+		},
+		{
+			name:    "job block over the batch default",
+			jobType: structs.JobTypeBatch,
+			job:     &api.ReschedulePolicy{Attempts: ptrTo(3)},
+			wantGroup: &structs.ReschedulePolicy{Attempts: 3, Interval: 24 * time.Hour, Delay: 5 * time.Second,
+				DelayFunction: structs.RescheduleDelayConstant},
+		},
+		{
+			name:    "group block over the job block",
+			jobType: structs.JobTypeService,
+			job:     &api.ReschedulePolicy{Delay: ptrTo(10 * time.Second), DelayFunction: ptrTo("fibonacci")},
+			group:   &api.ReschedulePolicy{Attempts: ptrTo(2), Interval: ptrTo(time.Hour), Unlimited: ptrTo(false)},
+			wantGroup: &structs.ReschedulePolicy{Attempts: 2, Interval: time.Hour, Delay: 10 * time.Second,
+				DelayFunction: structs.RescheduleDelayFibonacci, MaxDelay: time.Hour},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &api.Job{ID: ptrTo("r"), Type: ptrTo(tc.jobType), Reschedule: tc.job,
+				TaskGroups: []*api.TaskGroup{
+					{Name: ptrTo("a"), ReschedulePolicy: tc.group, Tasks: []*api.Task{{Name: "t", Driver: "raw_exec"}}},
+					{Name: ptrTo("b"), Tasks: []*api.Task{{Name: "t", Driver: "raw_exec"}}},
+				}}
+			j := ApiJobToStructs(in)
+			j.Canonicalize()
+			must.NoError(t, j.Validate())
+			must.Eq(t, tc.wantGroup, j.TaskGroups[0].ReschedulePolicy)
+			if tc.group == nil {
+				must.Eq(t, tc.wantGroup, j.TaskGroups[1].ReschedulePolicy, must.Sprint("a group without a block takes the job's"))
+			}
+		})
+	}
+}
+
 func TestConvert_DeprecatedExposeConfig(t *testing.T) {
 	p := &api.ConsulProxy{ExposeConfig: &api.ConsulExposeConfig{Path: []*api.ConsulExposePath{{Path: "/health", Protocol: "http", LocalPathPort: 8080, ListenerPort: "exp"}}}}
 	s := apiProxyToStructs(p)
@@ -276,6 +329,10 @@ func TestConvert_Alloc(t *testing.T) {
 	}}
 	a.NetworkStatus = &structs.AllocNetworkStatus{InterfaceName: "eth0", Address: "172.26.64.5", NetnsPath: "/var/run/netns/x"}
 	a.Job.Version = 4
+	a.RescheduleTracker = &structs.RescheduleTracker{Events: []*structs.RescheduleEvent{
+		{RescheduleTime: 7, PrevAllocID: "prev", PrevNodeID: "prev-node", Delay: time.Minute},
+	}}
+	a.FollowupEvalID = "eval-later"
 
 	out := StructsAllocToApi(a)
 	must.Eq(t, a.ID, out.ID)
@@ -293,6 +350,8 @@ func TestConvert_Alloc(t *testing.T) {
 	must.Eq(t, time.Second, out.TaskStates["web"].Events[0].KillTimeout)
 	must.Eq(t, map[string]int{"dc1": 1}, out.Metrics.NodesAvailable)
 	must.Eq(t, a.TaskStates["web"], ApiTaskStateToStructs(out.TaskStates["web"]))
+	must.Eq(t, "prev-node", out.RescheduleTracker.Events[0].PrevNodeID)
+	must.Eq(t, "eval-later", out.FollowupEvalID)
 
 	stub := StructsAllocToStub(a)
 	must.Eq(t, "service", stub.JobType)

@@ -13,7 +13,9 @@ import (
 // are kept from the stored one (except a ClientStatus of lost set by the
 // scheduler for allocations of down nodes), as is its Job when the update carries none. An
 // allocation without a job gets its job's current version. CreateIndex is kept,
-// ModifyIndex and AllocModifyIndex set to index. Job statuses are re-derived.
+// ModifyIndex and AllocModifyIndex set to index. A new allocation that replaces
+// another (PreviousAllocation) is recorded as that one's NextAllocation. Job
+// statuses are re-derived.
 func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) error {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
@@ -37,6 +39,11 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 			}
 			a.TaskStates = existing.TaskStates
 			a.NetworkStatus = existing.NetworkStatus
+			// The link to a replacement written earlier (maybe in this same
+			// write) survives updates planned before it existed.
+			if a.NextAllocation == "" {
+				a.NextAllocation = existing.NextAllocation
+			}
 			if a.Job == nil {
 				a.Job = existing.Job
 			}
@@ -44,6 +51,9 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 			a.CreateIndex = index
 			if a.ClientStatus == "" {
 				a.ClientStatus = structs.AllocClientStatusPending
+			}
+			if err := linkReplacement(txn, index, a); err != nil {
+				return err
 			}
 		}
 		if a.Job == nil {
@@ -70,6 +80,27 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 		return err
 	}
 	txn.Commit()
+	return nil
+}
+
+// linkReplacement sets NextAllocation on the allocation a replaces, once.
+func linkReplacement(txn *memdb.Txn, index uint64, a *structs.Allocation) error {
+	if a.PreviousAllocation == "" {
+		return nil
+	}
+	raw, err := txn.First(TableAllocs, "id", a.PreviousAllocation)
+	if err != nil {
+		return fmt.Errorf("failed to look up allocation %q: %w", a.PreviousAllocation, err)
+	}
+	if raw == nil || raw.(*structs.Allocation).NextAllocation != "" {
+		return nil
+	}
+	prev := raw.(*structs.Allocation).CopySkipJob()
+	prev.NextAllocation = a.ID
+	prev.ModifyIndex = index
+	if err := txn.Insert(TableAllocs, prev); err != nil {
+		return fmt.Errorf("failed to update allocation %q: %w", prev.ID, err)
+	}
 	return nil
 }
 

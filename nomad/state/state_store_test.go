@@ -293,3 +293,30 @@ func TestBlockingQuery(t *testing.T) {
 		must.Greater(t, 90*time.Millisecond, time.Since(start))
 	})
 }
+
+func TestUpsertAllocs_LinksReplacement(t *testing.T) {
+	s := NewStateStore()
+	job := testJob("web")
+	must.NoError(t, s.UpsertJob(1, job))
+	failed := testAlloc(job, "node-1")
+	failed.ClientStatus = structs.AllocClientStatusFailed
+	failed.FollowupEvalID = "followup"
+	must.NoError(t, s.UpsertAllocs(2, []*structs.Allocation{failed}))
+
+	// The replacement is written before an update of the failed allocation
+	// planned without the link (same write): the link survives.
+	next := testAlloc(job, "node-2")
+	next.PreviousAllocation = failed.ID
+	next.RescheduleTracker = &structs.RescheduleTracker{Events: []*structs.RescheduleEvent{
+		{RescheduleTime: 5, PrevAllocID: failed.ID, PrevNodeID: "node-1", Delay: 30 * time.Second},
+	}}
+	stale := failed.CopySkipJob()
+	must.NoError(t, s.UpsertAllocs(3, []*structs.Allocation{next, stale}))
+
+	got, err := s.AllocByID(nil, failed.ID)
+	must.NoError(t, err)
+	must.Eq(t, next.ID, got.NextAllocation)
+	must.Eq(t, "followup", got.FollowupEvalID)
+	gotNext, _ := s.AllocByID(nil, next.ID)
+	must.Eq(t, 30*time.Second, gotNext.RescheduleTracker.Events[0].Delay)
+}

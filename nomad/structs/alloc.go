@@ -41,8 +41,15 @@ type Allocation struct {
 	TaskStates         map[string]*TaskState
 	NetworkStatus      *AllocNetworkStatus
 
+	// PreviousAllocation is the allocation this one replaced; NextAllocation
+	// the one that replaced it (set by the state store when its replacement is
+	// written).
 	PreviousAllocation string
 	NextAllocation     string
+	// RescheduleTracker is the reschedule history of the chain this allocation
+	// ends; FollowupEvalID the delayed evaluation that will reschedule it.
+	RescheduleTracker *RescheduleTracker
+	FollowupEvalID    string
 
 	CreateIndex      uint64
 	ModifyIndex      uint64

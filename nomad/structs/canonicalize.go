@@ -40,6 +40,14 @@ func (tg *TaskGroup) canonicalize(job *Job) {
 	if tg.RestartPolicy == nil {
 		tg.RestartPolicy = DefaultRestartPolicy(job.Type)
 	}
+	if tg.ReschedulePolicy == nil {
+		if job.Reschedule != nil && job.Type != JobTypeSystem {
+			rp := *job.Reschedule
+			tg.ReschedulePolicy = &rp
+		} else {
+			tg.ReschedulePolicy = DefaultReschedulePolicy(job.Type)
+		}
+	}
 	for _, n := range tg.Networks {
 		n.canonicalize()
 	}

@@ -34,6 +34,9 @@ type Evaluation struct {
 	Status            string
 	StatusDescription string
 	Wait              time.Duration
+	// WaitUntil holds a pending evaluation in the broker until that time (a
+	// delayed reschedule); zero means now.
+	WaitUntil         time.Time
 	NextEval          string
 	PreviousEval      string
 	BlockedEval       string

@@ -39,6 +39,9 @@ type Job struct {
 	Constraints []*Constraint
 	TaskGroups  []*TaskGroup
 	Meta        map[string]string
+	// Reschedule is the job-level reschedule block, already merged into every
+	// group's ReschedulePolicy; it is kept to be shown back as submitted.
+	Reschedule *ReschedulePolicy
 
 	// Fields owned by the server.
 	Stop              bool
@@ -73,6 +76,9 @@ type TaskGroup struct {
 	Constraints   []*Constraint
 	Tasks         []*Task
 	RestartPolicy *RestartPolicy
+	// ReschedulePolicy is the group's, merged over the job's and the job type's
+	// default field by field; nil for system jobs.
+	ReschedulePolicy *ReschedulePolicy
 	// Networks holds at most one group network (Nomad allows only one).
 	Networks      NetworkResources
 	Services      []*Service

@@ -144,6 +144,16 @@ func (tg *TaskGroup) validate(v *validator, j *Job) {
 	} else {
 		tg.RestartPolicy.validate(v, joinPath(path, "restart"))
 	}
+	switch {
+	case j.Type == JobTypeSystem:
+		if tg.ReschedulePolicy != nil {
+			v.addf(path, "System jobs should not have a reschedule policy")
+		}
+	case tg.ReschedulePolicy == nil:
+		v.addf(path, "Task Group %v should have a reschedule policy", tg.Name)
+	default:
+		tg.ReschedulePolicy.validate(v, joinPath(path, "reschedule"))
+	}
 
 	seen := map[string]int{}
 	leaders := 0
