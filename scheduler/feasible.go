@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"path"
+	"strings"
 
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -10,6 +11,8 @@ import (
 const (
 	filterMissingDrivers = "missing drivers"
 	filterMissingNetwork = "missing network"
+	// filterMissingCNIPlugin is followed by ": <plugin>, <plugin>".
+	filterMissingCNIPlugin = "missing CNI plugin"
 )
 
 // dcMatches reports whether a node's datacenter matches one of the job's
@@ -69,10 +72,49 @@ func (ctx *evalContext) feasible(job *structs.Job, tg *structs.TaskGroup, node *
 			}
 		}
 	}
-	if len(tg.Networks) > 0 && !hasNetworkMode(node, tg.Networks[0].IsolationMode()) {
-		return filterMissingNetwork
+	if len(tg.Networks) > 0 {
+		mode := tg.Networks[0].IsolationMode()
+		if !hasNetworkMode(node, mode) {
+			return filterMissingNetwork
+		}
+		if missing := missingCNIPlugins(node, mode); len(missing) > 0 {
+			return filterMissingCNIPlugin + ": " + strings.Join(missing, ", ")
+		}
 	}
 	return ""
+}
+
+// cniPluginsAttr is the node attribute listing the CNI plugins a network mode
+// runs (client/fingerprint/cni.go writes them), or "" for modes without CNI.
+func cniPluginsAttr(mode string) string {
+	if mode == structs.NetworkModeBridge {
+		return "plugins.cni.bridge.plugins"
+	}
+	if name, ok := strings.CutPrefix(mode, structs.NetworkModeCNIPrefix); ok {
+		return "plugins.cni.network." + name + ".plugins"
+	}
+	return ""
+}
+
+// missingCNIPlugins returns the plugins the node lists for the mode but did
+// not find in its cni_path (no plugins.cni.version.<plugin>), in chain order.
+// A node that lists none (a client from before the lists) is trusted: it
+// offered the mode only when it could serve it.
+func missingCNIPlugins(node *structs.Node, mode string) []string {
+	attr := cniPluginsAttr(mode)
+	if attr == "" {
+		return nil
+	}
+	var missing []string
+	for _, p := range strings.Split(node.Attributes[attr], ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, ok := node.Attributes["plugins.cni.version."+p]; !ok {
+			missing = append(missing, p)
+		}
+	}
+	return missing
 }
 
 // hasDriver reports whether the node runs the driver: fingerprinted detected and

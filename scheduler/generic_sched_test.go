@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -305,6 +306,35 @@ func TestGenericSched_FilteringMetrics(t *testing.T) {
 			filters: map[string]int{filterMissingNetwork: 3},
 		},
 		{
+			name: "bridge needs its CNI plugins",
+			mutate: func(j *structs.Job) {
+				j.TaskGroups[0].Networks = structs.NetworkResources{{Mode: structs.NetworkModeBridge}}
+			},
+			nodes: func() []*structs.Node {
+				return []*structs.Node{
+					cniNode(1, "portmap"), cniNode(2, "portmap"), cniNode(3, "firewall", "portmap"),
+				}
+			},
+			filters: map[string]int{"missing CNI plugin: portmap": 2, "missing CNI plugin: firewall, portmap": 1},
+		},
+		{
+			name: "cni network needs its CNI plugins",
+			mutate: func(j *structs.Job) {
+				j.TaskGroups[0].Networks = structs.NetworkResources{{Mode: "cni/lan"}}
+			},
+			nodes: func() []*structs.Node {
+				var out []*structs.Node
+				for i := 1; i <= 3; i++ {
+					n := cniNode(i)
+					n.NodeResources.Networks = append(n.NodeResources.Networks, &structs.NetworkResource{Mode: "cni/lan"})
+					n.Attributes["plugins.cni.network.lan.plugins"] = "macvlan,host-local"
+					out = append(out, n)
+				}
+				return out
+			},
+			filters: map[string]int{"missing CNI plugin: macvlan": 3},
+		},
+		{
 			name: "mixed reasons",
 			mutate: func(j *structs.Job) {
 				j.Constraints = []*structs.Constraint{{LTarget: "${node.unique.name}", Operand: "!=", RTarget: "node-1"}}
@@ -526,8 +556,8 @@ func TestGenericSched_TerminalAllocs(t *testing.T) {
 		replaced     bool
 	}{
 		{name: "batch complete is not replaced", jobType: structs.JobTypeBatch, clientStatus: structs.AllocClientStatusComplete},
-		{name: "batch failed is not rescheduled yet", jobType: structs.JobTypeBatch, clientStatus: structs.AllocClientStatusFailed},
-		{name: "service failed is not rescheduled yet", jobType: structs.JobTypeService, clientStatus: structs.AllocClientStatusFailed},
+		{name: "batch failed without a reschedule policy is kept", jobType: structs.JobTypeBatch, clientStatus: structs.AllocClientStatusFailed},
+		{name: "service failed without a reschedule policy is kept", jobType: structs.JobTypeService, clientStatus: structs.AllocClientStatusFailed},
 		{name: "service complete is replaced", jobType: structs.JobTypeService, clientStatus: structs.AllocClientStatusComplete, replaced: true},
 	}
 	for _, tc := range cases {
@@ -620,5 +650,37 @@ func TestGenericSched_BinPacksOntoFullerNode(t *testing.T) {
 		must.Eq(t, n2.ID, placed[0].NodeID)
 		h.State.DeleteJob(job.Namespace, job.ID)
 		runEval(t, h, job) // stop it again
+	}
+}
+
+// cniNode is bridgeNode that lists the bridge chain's plugins and found all
+// but the missing ones in its cni_path.
+func cniNode(n int, missing ...string) *structs.Node {
+	node := bridgeNode(n)
+	chain := []string{"loopback", "bridge", "host-local", "firewall", "portmap"}
+	node.Attributes["plugins.cni.bridge.plugins"] = strings.Join(chain, ",")
+	for _, p := range chain {
+		if !slices.Contains(missing, p) {
+			node.Attributes["plugins.cni.version."+p] = "v1.10.0"
+		}
+	}
+	return node
+}
+
+func TestGenericSched_BridgeGoesWhereItsCNIPluginsAre(t *testing.T) {
+	job := testJob(2)
+	job.TaskGroups[0].Networks = structs.NetworkResources{{Mode: structs.NetworkModeBridge}}
+	// node-3 lists no plugins (a client from before the lists): trusted, as
+	// its fingerprint offered bridge only with every plugin present.
+	h := newTestHarness(t, job, cniNode(1, "portmap"), cniNode(2), bridgeNode(3))
+	ev := runEval(t, h, job)
+
+	must.Eq(t, structs.EvalStatusComplete, ev.Status)
+	must.MapEmpty(t, ev.FailedTGAllocs)
+	placed := planAllocs(h.Plans[0])
+	must.Len(t, 2, placed)
+	for _, a := range placed {
+		must.NotEq(t, "node-1", a.NodeName)
+		must.Eq(t, map[string]int{"missing CNI plugin: portmap": 1}, a.Metrics.ConstraintFiltered)
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
 )
 
 // pluginProbeTimeout bounds each run of a candidate plugin binary.
@@ -95,28 +97,66 @@ func probe(path string, env ...string) (stdout, stderr []byte, err error) {
 // ask for as "cni/<name>". Files that do not parse are skipped. A missing
 // directory is not an error (no networks).
 func DetectNetworks(configDir string) ([]string, error) {
+	plugins, err := DetectNetworkPlugins(configDir)
+	names := make([]string, 0, len(plugins))
+	for n := range plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, err
+}
+
+// DetectNetworkPlugins returns, for every CNI network in configDir (see
+// DetectNetworks), the plugins its configuration runs: each plugin's type and
+// its IPAM plugin's type, in chain order, without repeats. When two files
+// define one name, the first in file name order wins, as libcni's lookup does.
+func DetectNetworkPlugins(configDir string) (map[string][]string, error) {
 	files, err := libcni.ConfFiles(configDir, []string{".conflist", ".conf", ".json"})
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	out := map[string][]string{}
 	for _, f := range files {
-		name := ""
+		var name string
+		var confs []*types.PluginConf
 		if filepath.Ext(f) == ".conflist" {
-			if list, err := libcni.NetworkConfFromFile(f); err == nil {
-				name = list.Name
+			list, err := libcni.NetworkConfFromFile(f)
+			if err != nil {
+				continue
 			}
-		} else if conf, err := libcni.ConfFromFile(f); err == nil {
-			name = conf.Network.Name
+			name = list.Name
+			for _, p := range list.Plugins {
+				confs = append(confs, p.Network)
+			}
+		} else {
+			conf, err := libcni.ConfFromFile(f)
+			if err != nil {
+				continue
+			}
+			name, confs = conf.Network.Name, []*types.PluginConf{conf.Network}
 		}
-		if name != "" {
-			seen[name] = true
+		if _, seen := out[name]; seen || name == "" {
+			continue
+		}
+		out[name] = pluginTypes(confs)
+	}
+	return out, nil
+}
+
+// pluginTypes lists the plugin binaries a chain runs, in order, once each.
+func pluginTypes(confs []*types.PluginConf) []string {
+	out := []string{}
+	add := func(typ string) {
+		if typ != "" && !slices.Contains(out, typ) {
+			out = append(out, typ)
 		}
 	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
+	for _, c := range confs {
+		if c == nil {
+			continue
+		}
+		add(c.Type)
+		add(c.IPAM.Type)
 	}
-	sort.Strings(names)
-	return names, nil
+	return out
 }

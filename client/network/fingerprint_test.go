@@ -43,6 +43,29 @@ func TestDetectNetworks(t *testing.T) {
 	}
 }
 
+func TestDetectNetworkPlugins(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"10-a.conflist": `{"cniVersion":"1.0.0","name":"alpha","plugins":[
+			{"type":"bridge","ipam":{"type":"host-local"}},
+			{"type":"firewall"},
+			{"type":"portmap","capabilities":{"portMappings":true}},
+			{"type":"bridge"}]}`,
+		"20-b.conf":       `{"cniVersion":"1.0.0","name":"beta","type":"macvlan","ipam":{"type":"dhcp"}}`,
+		"40-dup.conflist": `{"cniVersion":"1.0.0","name":"alpha","plugins":[{"type":"ptp"}]}`,
+		"50-bad.conflist": `{not json`,
+	}
+	for name, body := range files {
+		must.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	got, err := DetectNetworkPlugins(dir)
+	must.NoError(t, err)
+	must.Eq(t, map[string][]string{
+		"alpha": {"bridge", "host-local", "firewall", "portmap"},
+		"beta":  {"macvlan", "dhcp"},
+	}, got)
+}
+
 func TestDetectPlugins(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("shell scripts")
