@@ -36,6 +36,9 @@ func Commands(meta command.Meta) map[string]cli.CommandFactory {
 		"operator":                 func() (cli.Command, error) { return command.NewOperatorCommand(meta), nil },
 		"operator raft":            func() (cli.Command, error) { return command.NewOperatorRaftCommand(meta), nil },
 		"operator raft list-peers": func() (cli.Command, error) { return &command.OperatorRaftListCommand{Meta: meta}, nil },
+		"operator raft remove-peer": func() (cli.Command, error) {
+			return &command.OperatorRaftRemoveCommand{Meta: meta}, nil
+		},
 
 		"server":         func() (cli.Command, error) { return command.NewServerCommand(meta), nil },
 		"server members": func() (cli.Command, error) { return &command.ServerMembersCommand{Meta: meta}, nil },

@@ -30,6 +30,10 @@ Usage: nomad operator raft <subcommand> [options]
 
       $ nomad operator raft list-peers
 
+  Remove a peer that is gone for good:
+
+      $ nomad operator raft remove-peer -peer-address=10.0.0.3:4647
+
   Please see the individual subcommand help for detailed usage information.
 `}
 }

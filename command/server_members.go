@@ -99,12 +99,17 @@ func (c *ServerMembersCommand) Run(args []string) int {
 	return 0
 }
 
-// standardMembers is Nomad's default table; a member leads when its address and
-// port tag are the leader's.
+// standardMembers is Nomad's default table: Address and Port are the serf
+// address; a member leads when its RPC address (the rpc_addr and port tags) is
+// the leader's.
 func standardMembers(mems []*api.AgentMember, leader string) string {
 	out := []string{"Name|Address|Port|Status|Leader|Protocol|Build|Datacenter|Region"}
 	for _, m := range mems {
-		isLeader := leader != "" && leader == net.JoinHostPort(m.Addr, m.Tags["port"])
+		rpcHost := m.Tags["rpc_addr"]
+		if rpcHost == "" {
+			rpcHost = m.Addr
+		}
+		isLeader := leader != "" && leader == net.JoinHostPort(rpcHost, m.Tags["port"])
 		out = append(out, fmt.Sprintf("%s|%s|%d|%s|%t|%d|%s|%s|%s",
 			m.Name, m.Addr, m.Port, m.Status, isLeader, m.ProtocolCur, m.Tags["build"], m.Tags["dc"], m.Tags["region"]))
 	}

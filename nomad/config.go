@@ -9,8 +9,15 @@ import (
 
 // Defaults, as Nomad's.
 const (
-	// DefaultHeartbeatTTL is the heartbeat TTL handed to clients (Nomad's minimum).
-	DefaultHeartbeatTTL = 10 * time.Second
+	// DefaultMinHeartbeatTTL is the shortest heartbeat TTL handed to clients
+	// (Nomad's min_heartbeat_ttl).
+	DefaultMinHeartbeatTTL = 10 * time.Second
+	// DefaultHeartbeatGrace is added to a TTL before a silent node is marked down
+	// (Nomad's heartbeat_grace).
+	DefaultHeartbeatGrace = 10 * time.Second
+	// DefaultMaxHeartbeatsPerSecond is the heartbeat rate the TTLs aim not to
+	// exceed across all nodes (Nomad's max_heartbeats_per_second).
+	DefaultMaxHeartbeatsPerSecond = 50.0
 	// DefaultRPCAddr is the raft address of a server without one.
 	DefaultRPCAddr = "127.0.0.1:4647"
 )
@@ -24,10 +31,14 @@ type Config struct {
 	// by default.
 	NumSchedulers int
 	Logger        hclog.Logger
-	// HeartbeatTTL is the TTL handed to clients (default 10s).
-	HeartbeatTTL time.Duration
+	// MinHeartbeatTTL is the shortest TTL handed to clients (default 10s); see
+	// heartbeatTTL for how the TTL grows with the number of nodes.
+	MinHeartbeatTTL time.Duration
+	// MaxHeartbeatsPerSecond bounds the heartbeat rate of all nodes together by
+	// lengthening the TTL (default 50).
+	MaxHeartbeatsPerSecond float64
 	// HeartbeatGrace is added to the TTL before a silent node is marked down
-	// (default: the TTL, i.e. Nomad's 10s grace for the default TTL).
+	// (default 10s), covering the client's network and retry delays.
 	HeartbeatGrace time.Duration
 	// DevMode selects dev defaults (one scheduler).
 	DevMode bool
@@ -77,11 +88,14 @@ func (c *Config) withDefaults() *Config {
 			out.NumSchedulers = 1
 		}
 	}
-	if out.HeartbeatTTL <= 0 {
-		out.HeartbeatTTL = DefaultHeartbeatTTL
+	if out.MinHeartbeatTTL <= 0 {
+		out.MinHeartbeatTTL = DefaultMinHeartbeatTTL
+	}
+	if out.MaxHeartbeatsPerSecond <= 0 {
+		out.MaxHeartbeatsPerSecond = DefaultMaxHeartbeatsPerSecond
 	}
 	if out.HeartbeatGrace <= 0 {
-		out.HeartbeatGrace = out.HeartbeatTTL
+		out.HeartbeatGrace = DefaultHeartbeatGrace
 	}
 	if out.RPCAddr == "" {
 		out.RPCAddr = DefaultRPCAddr

@@ -15,6 +15,8 @@ import (
 type heartbeats struct {
 	srv    *Server
 	logger hclog.Logger
+	// stagger randomises each TTL (randomStagger; fixed in tests).
+	stagger func(time.Duration) time.Duration
 
 	mu      sync.Mutex
 	timers  map[string]*time.Timer
@@ -25,21 +27,24 @@ type heartbeats struct {
 }
 
 func newHeartbeats(srv *Server) *heartbeats {
-	return &heartbeats{srv: srv, logger: srv.logger.Named("heartbeat"), timers: map[string]*time.Timer{}}
+	return &heartbeats{srv: srv, logger: srv.logger.Named("heartbeat"), stagger: randomStagger,
+		timers: map[string]*time.Timer{}}
 }
 
-// reset (re)starts the node's timer and returns the TTL to hand the client.
+// reset (re)starts the node's timer and returns the TTL to hand the client; the
+// node is marked down when TTL + heartbeat_grace pass without another reset.
 func (h *heartbeats) reset(nodeID string) time.Duration {
-	ttl := h.srv.config.HeartbeatTTL
+	cfg := h.srv.config
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	ttl := heartbeatTTL(cfg.MinHeartbeatTTL, cfg.MaxHeartbeatsPerSecond, len(h.timers), h.stagger)
 	if h.stopped || !h.enabled {
 		return ttl
 	}
 	if t, ok := h.timers[nodeID]; ok {
 		t.Stop()
 	}
-	h.timers[nodeID] = time.AfterFunc(ttl+h.srv.config.HeartbeatGrace, func() { h.expire(nodeID) })
+	h.timers[nodeID] = time.AfterFunc(ttl+cfg.HeartbeatGrace, func() { h.expire(nodeID) })
 	return ttl
 }
 

@@ -63,9 +63,10 @@ func TestNodeRegister(t *testing.T) {
 
 func TestNodeHeartbeat_ExpiryMarksDownAndCreatesNodeEvals(t *testing.T) {
 	s := testServer(t, func(c *Config) {
-		c.HeartbeatTTL = 100 * time.Millisecond
+		c.MinHeartbeatTTL = 100 * time.Millisecond
 		c.HeartbeatGrace = 50 * time.Millisecond
 	})
+	fixStagger(s, 20*time.Millisecond)
 	node := mock.Node()
 	_, err := s.NodeRegister(node)
 	must.NoError(t, err)
@@ -77,7 +78,7 @@ func TestNodeHeartbeat_ExpiryMarksDownAndCreatesNodeEvals(t *testing.T) {
 	waitFor(t, func() error {
 		ttl, err := s.NodeHeartbeat(node.ID)
 		must.NoError(t, err)
-		must.Eq(t, 100*time.Millisecond, ttl)
+		must.Eq(t, 120*time.Millisecond, ttl)
 		for _, id := range []string{"web", "api"} {
 			allocs, _ := s.State().AllocsByJob(nil, "default", id)
 			if len(allocs) != 1 {

@@ -14,7 +14,9 @@ func TestServer_Defaults(t *testing.T) {
 	must.Eq(t, "global", s.Region())
 	must.Eq(t, "127.0.0.1:4647", s.Leader())
 	must.Eq(t, 1, s.config.NumSchedulers)
-	must.Eq(t, DefaultHeartbeatTTL, s.config.HeartbeatTTL)
+	must.Eq(t, DefaultMinHeartbeatTTL, s.config.MinHeartbeatTTL)
+	must.Eq(t, DefaultHeartbeatGrace, s.config.HeartbeatGrace)
+	must.Eq(t, DefaultMaxHeartbeatsPerSecond, s.config.MaxHeartbeatsPerSecond)
 	s.Shutdown() // twice is fine (cleanup calls it again)
 }
 

@@ -77,15 +77,21 @@ func NewAgent(config *Config, logger hclog.Logger) (_ *Agent, err error) {
 }
 
 func (a *Agent) setupServer() error {
+	hb, err := a.config.Server.heartbeat()
+	if err != nil {
+		return err
+	}
 	srv, err := nomad.NewServer(&nomad.Config{
-		Region:        a.config.Region,
-		Datacenter:    a.config.Datacenter,
-		NodeName:      a.nodeName(),
-		NumSchedulers: a.config.Server.NumSchedulers,
-		Logger:        a.logger.Named("nomad"),
-		HeartbeatTTL:  heartbeatTTL,
-		DevMode:       a.config.DevMode,
-		DataDir:       a.serverDataDir(),
+		Region:                 a.config.Region,
+		Datacenter:             a.config.Datacenter,
+		NodeName:               a.nodeName(),
+		NumSchedulers:          a.config.Server.NumSchedulers,
+		Logger:                 a.logger.Named("nomad"),
+		MinHeartbeatTTL:        hb.minTTL,
+		HeartbeatGrace:         hb.grace,
+		MaxHeartbeatsPerSecond: hb.maxPerSecond,
+		DevMode:                a.config.DevMode,
+		DataDir:                a.serverDataDir(),
 		// Raft: see server_raft.go.
 		RPCAddr:         a.advertiseRPC(),
 		RaftBindAddr:    a.raftBindAddr(),
@@ -210,6 +216,7 @@ func (a *Agent) networkConfigurator() interfaces.NetworkConfigurator {
 		BridgeName:   c.BridgeNetworkName,
 		BridgeSubnet: c.BridgeNetworkSubnet,
 		HairpinMode:  c.BridgeNetworkHairpinMode,
+		NATBackend:   c.BridgeNetworkNATBackend,
 	})
 	if err != nil {
 		a.logger.Warn("group networking unavailable", "error", err)

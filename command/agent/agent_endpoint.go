@@ -87,24 +87,36 @@ func (s *HTTPServer) regionsRequest(w http.ResponseWriter, r *http.Request) (any
 	return []string{s.agent.config.Region}, nil
 }
 
-// member describes this agent as Nomad's serf member would.
+// member describes this agent as Nomad's serf member would: Addr and Port are
+// the serf address (advertise.serf, ports.serf) although netnomad runs no
+// gossip, so that `server members` has Nomad's shape; the raft address is in the
+// rpc_addr and port tags, as Nomad's.
 func (a *Agent) member() *api.AgentMember {
-	host, port, _ := net.SplitHostPort(a.advertiseRPC())
-	p, _ := strconv.Atoi(port)
-	role := "client"
+	serfHost, serfPort, _ := splitHostPort(a.advertiseSerf())
+	rpcHost, rpcPort, _ := net.SplitHostPort(a.advertiseRPC())
+	tags := map[string]string{
+		"role": "client", "region": a.config.Region, "dc": a.config.Datacenter,
+		"build": version.Version, "vsn": "1", "mvn": "1",
+	}
 	if a.server != nil {
-		role = "nomad"
+		tags["role"] = "nomad"
+		tags["id"] = a.server.Self().ID
+		tags["rpc_addr"], tags["port"] = rpcHost, rpcPort
+		tags["raft_vsn"] = "3"
+		if expect := a.config.Server.BootstrapExpect; expect > 0 {
+			tags["expect"] = strconv.Itoa(expect)
+		}
+		if a.config.DevMode || a.config.Server.BootstrapExpect == 1 {
+			tags["bootstrap"] = "1"
+		}
 	}
 	return &api.AgentMember{
 		Name:   a.nodeName() + "." + a.config.Region,
-		Addr:   host,
-		Port:   uint16(p),
+		Addr:   serfHost,
+		Port:   serfPort,
 		Status: "alive",
 		// Nomad's serf protocol numbers, for `server members`.
 		ProtocolMin: 1, ProtocolMax: 5, ProtocolCur: 2,
-		Tags: map[string]string{
-			"role": role, "region": a.config.Region, "dc": a.config.Datacenter,
-			"build": version.Version, "port": port, "bootstrap": "1",
-		},
+		Tags: tags,
 	}
 }

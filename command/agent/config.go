@@ -2,8 +2,8 @@ package agent
 
 import (
 	"fmt"
-	"time"
 
+	"github.com/netnomad/netnomad/client/network"
 	"github.com/netnomad/netnomad/nomad"
 )
 
@@ -52,6 +52,12 @@ type ServerConfig struct {
 	NumSchedulers   int                  `hcl:"num_schedulers"`
 	Connect         *ServerConnectConfig `hcl:"connect"`
 	ServerJoin      *ServerJoinConfig    `hcl:"server_join"`
+	// HeartbeatGrace, MinHeartbeatTTL (durations such as "10s") and
+	// MaxHeartbeatsPerSecond tune how soon a silent client node is marked
+	// down; see heartbeat_config.go.
+	HeartbeatGrace         string  `hcl:"heartbeat_grace"`
+	MinHeartbeatTTL        string  `hcl:"min_heartbeat_ttl"`
+	MaxHeartbeatsPerSecond float64 `hcl:"max_heartbeats_per_second"`
 }
 
 // ServerJoinConfig is the `server { server_join { ... } }` block: the other
@@ -91,11 +97,15 @@ type ClientConfig struct {
 	BridgeNetworkSubnet string   `hcl:"bridge_network_subnet"`
 	// BridgeNetworkHairpinMode lets an allocation reach itself through its own
 	// host port (Nomad's bridge_network_hairpin_mode).
-	BridgeNetworkHairpinMode bool              `hcl:"bridge_network_hairpin_mode"`
-	MinDynamicPort           int               `hcl:"min_dynamic_port"`
-	MaxDynamicPort           int               `hcl:"max_dynamic_port"`
-	Meta                     map[string]string `hcl:"meta"`
-	Options                  map[string]string `hcl:"options"`
+	BridgeNetworkHairpinMode bool `hcl:"bridge_network_hairpin_mode"`
+	// BridgeNetworkNATBackend is netnomad's own key (Nomad has none): "nftables"
+	// or "iptables" for the bridge plugin's masquerade and portmap; empty picks
+	// nftables where the nft command works.
+	BridgeNetworkNATBackend string            `hcl:"bridge_network_nat_backend"`
+	MinDynamicPort          int               `hcl:"min_dynamic_port"`
+	MaxDynamicPort          int               `hcl:"max_dynamic_port"`
+	Meta                    map[string]string `hcl:"meta"`
+	Options                 map[string]string `hcl:"options"`
 }
 
 // ConsulConfig is the `consul` block.
@@ -201,6 +211,11 @@ func (c *Config) Merge(b *Config) *Config {
 		if b.Server.ServerJoin != nil {
 			s.ServerJoin = b.Server.ServerJoin
 		}
+		str(&s.HeartbeatGrace, b.Server.HeartbeatGrace)
+		str(&s.MinHeartbeatTTL, b.Server.MinHeartbeatTTL)
+		if b.Server.MaxHeartbeatsPerSecond != 0 {
+			s.MaxHeartbeatsPerSecond = b.Server.MaxHeartbeatsPerSecond
+		}
 		r.Server = &s
 	}
 	if b.Client != nil {
@@ -221,6 +236,7 @@ func (c *Config) Merge(b *Config) *Config {
 		str(&cl.BridgeNetworkName, bc.BridgeNetworkName)
 		str(&cl.BridgeNetworkSubnet, bc.BridgeNetworkSubnet)
 		cl.BridgeNetworkHairpinMode = cl.BridgeNetworkHairpinMode || bc.BridgeNetworkHairpinMode
+		str(&cl.BridgeNetworkNATBackend, bc.BridgeNetworkNATBackend)
 		if bc.MinDynamicPort != 0 {
 			cl.MinDynamicPort = bc.MinDynamicPort
 		}
@@ -350,9 +366,20 @@ func (c *Config) Validate() error {
 	if !c.DevMode && c.DataDir == "" {
 		return fmt.Errorf("must specify data directory")
 	}
+	if c.ClientEnabled() {
+		switch b := c.Client.BridgeNetworkNATBackend; b {
+		case "", network.NATBackendNFTables, network.NATBackendIPTables:
+		default:
+			return fmt.Errorf("client -> bridge_network_nat_backend: must be %q or %q, got %q",
+				network.NATBackendNFTables, network.NATBackendIPTables, b)
+		}
+	}
 	if c.ServerEnabled() {
 		if err := c.Server.Connect.nomadConfig().Validate(); err != nil {
 			return fmt.Errorf("server: %w", err)
+		}
+		if _, err := c.Server.heartbeat(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -366,6 +393,3 @@ func (c *ServerConnectConfig) nomadConfig() *nomad.ConnectSidecarConfig {
 	}
 	return &nomad.ConnectSidecarConfig{Driver: c.SidecarDriver, Command: c.SidecarCommand, Args: c.SidecarArgs}
 }
-
-// heartbeatTTL is how long a client may stay silent before its node is down.
-const heartbeatTTL = 10 * time.Second

@@ -28,13 +28,15 @@ var configSchema = schema{
 	"advertise": {"http": nil, "rpc": nil, "serf": nil},
 	"server": {
 		"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil,
+		"heartbeat_grace": nil, "min_heartbeat_ttl": nil, "max_heartbeats_per_second": nil,
 		"connect":     {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},
 		"server_join": {"retry_join": nil, "retry_interval": nil, "retry_max": nil},
 	},
 	"client": {
 		"enabled": nil, "servers": nil, "state_dir": nil, "alloc_dir": nil, "node_class": nil,
 		"network_interface": nil, "cni_path": nil, "cni_config_dir": nil, "bridge_network_name": nil,
-		"bridge_network_subnet": nil, "bridge_network_hairpin_mode": nil, "min_dynamic_port": nil, "max_dynamic_port": nil,
+		"bridge_network_subnet": nil, "bridge_network_hairpin_mode": nil,
+		"bridge_network_nat_backend": nil, "min_dynamic_port": nil, "max_dynamic_port": nil,
 		"meta": anyKeys, "options": anyKeys,
 	},
 	"consul": {

@@ -17,10 +17,10 @@ const forwardedHeader = "X-Nomad-Forwarded-By"
 
 // forwardToLeader sends requests that must run on the leader to it when this
 // agent is a follower server: every write, the internal node endpoints (client
-// heartbeats and allocation watches live on the leader), raft joins, and reads of
-// the public API unless they ask for ?stale (then the local state answers, as
-// Nomad's). Agent-local endpoints are never forwarded. The leader's HTTP address
-// is its raft ID (server_raft.go).
+// heartbeats and allocation watches live on the leader), raft joins and peer
+// removals, and reads of the public API unless they ask for ?stale (then the
+// local state answers, as Nomad's). Agent-local endpoints are never forwarded.
+// The leader's HTTP address is its raft ID (server_raft.go).
 func (s *HTTPServer) forwardToLeader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv := s.agent.server
@@ -56,6 +56,9 @@ func needsLeader(r *http.Request) bool {
 	switch {
 	case strings.HasPrefix(p, servers.PathPrefix), p == raftJoinPath:
 		return true
+	case p == operatorRaftPeerPath:
+		// Raft membership changes only on the leader.
+		return r.Method != http.MethodGet && r.Method != http.MethodHead
 	case strings.HasPrefix(p, "/v1/agent/"), strings.HasPrefix(p, "/v1/client/"),
 		strings.HasPrefix(p, "/v1/status/"), strings.HasPrefix(p, "/v1/internal/raft/"),
 		strings.HasPrefix(p, "/v1/operator/"), p == "/v1/validate/job", p == "/v1/jobs/parse":

@@ -26,6 +26,8 @@ func TestNeedsLeader(t *testing.T) {
 		{"GET", "/v1/agent/members", false},
 		{"GET", "/v1/client/fs/logs/abc", false},
 		{"GET", "/v1/operator/raft/configuration", false},
+		{"DELETE", "/v1/operator/raft/peer?address=127.0.0.1:4647", true},
+		{"DELETE", "/v1/operator/raft/peer?id=abc&stale", true},
 		{"PUT", "/v1/validate/job", false},
 		{"PUT", "/v1/jobs/parse", false},
 	} {

@@ -53,7 +53,9 @@ func NewHTTPServer(agent *Agent, addr string) (*HTTPServer, error) {
 		mux:      http.NewServeMux(),
 	}
 	s.registerHandlers()
-	s.server = &http.Server{Handler: s.forwardToLeader(s.mux), ReadHeaderTimeout: 10 * time.Second}
+	// A client-only agent sends server endpoints to its servers; a follower
+	// server sends what needs the leader to it.
+	s.server = &http.Server{Handler: s.forwardToServers(s.forwardToLeader(s.mux)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server failed", "error", err)
@@ -99,6 +101,7 @@ func (s *HTTPServer) registerHandlers() {
 	s.handle(raftSelfPath, s.raftSelfRequest)
 	s.handle(raftJoinPath, s.raftJoinRequest)
 	s.handle("/v1/operator/raft/configuration", s.operatorRaftConfigurationRequest)
+	s.handle(operatorRaftPeerPath, s.operatorRaftPeerRequest)
 
 	s.handle(servers.PathPrefix, s.internalNodeRequest)
 }

@@ -3,7 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"net"
 	"net/http"
 	"time"
 
@@ -115,10 +115,12 @@ func (a *Agent) serverMembers(ctx context.Context) ([]*api.AgentMember, error) {
 		}
 		m := a.peerMember(ctx, p.ID)
 		if m == nil {
-			m = &api.AgentMember{Name: p.ID, Addr: p.Address, Status: "failed",
-				Tags: map[string]string{"role": "nomad", "region": a.config.Region}}
-			if host, port, err := splitHostPort(p.Address); err == nil {
-				m.Addr, m.Port, m.Tags["port"] = host, port, fmt.Sprint(port)
+			// Its serf port is unknown: servers of one cluster usually share
+			// their ports, so this agent's is the best guess.
+			m = &api.AgentMember{Name: p.ID, Addr: p.Address, Port: uint16(a.config.Ports.Serf), Status: "failed",
+				Tags: map[string]string{"role": "nomad", "region": a.config.Region, "id": p.ID}}
+			if host, port, err := net.SplitHostPort(p.Address); err == nil {
+				m.Addr, m.Tags["rpc_addr"], m.Tags["port"] = host, host, port
 			}
 		}
 		out = append(out, m)

@@ -15,6 +15,17 @@ func (a *Agent) advertiseRPC() string {
 	return a.rpcAddr()
 }
 
+// advertiseSerf is the address `server members` shows: advertise.serf (its
+// port defaulting to ports.serf), else the RPC host with ports.serf. No gossip
+// listens there; the column keeps Nomad's shape.
+func (a *Agent) advertiseSerf() string {
+	if a.config.Advertise != nil && a.config.Advertise.Serf != "" {
+		return withDefaultPort(a.config.Advertise.Serf, a.config.Ports.Serf)
+	}
+	host, _, _ := net.SplitHostPort(a.advertiseRPC())
+	return net.JoinHostPort(host, strconv.Itoa(a.config.Ports.Serf))
+}
+
 // raftBindAddr is where raft listens: bind_addr:ports.rpc; nothing in -dev, whose
 // raft is in memory as Nomad's.
 func (a *Agent) raftBindAddr() string {

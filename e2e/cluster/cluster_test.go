@@ -24,10 +24,11 @@ import (
 // That client agent and its tasks die with SIGKILL: once its heartbeat TTL runs
 // out the node is down, its allocations are lost, the count=1 job is replaced on
 // the surviving client, and the distinct_hosts job keeps its surviving
-// allocation (its replacement cannot share that host).
+// allocation (its replacement cannot share that host). The server hands out
+// short TTLs through its agent config so that the node is down within seconds.
 func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 	framework.RequireRoot(t)
-	server := framework.StartAgent(t, framework.ServerOnly())
+	server := framework.StartAgent(t, framework.ServerOnly(), framework.WithHCL(shortHeartbeats))
 	clients := []*framework.Agent{
 		framework.StartAgent(t, framework.ClientOnly(server),
 			framework.WithClientHCL(`bridge_network_name = "nomade2e1"`+"\n"+`bridge_network_subnet = "172.26.96.0/24"`)),
@@ -55,9 +56,15 @@ func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 	web := waitRunning(t, server, "web", 2)
 	must.NotEq(t, web[0].NodeID, web[1].NodeID)
 
-	_, _, err = server.API.Jobs().Register(sleepJob("solo", 1, false), nil)
+	// A client agent answers the public API as Nomad's do, forwarding to its
+	// server: the job is submitted and inspected through the clients.
+	_, _, err = apiFor(t, clients[0]).Jobs().Register(sleepJob("solo", 1, false), nil)
 	must.NoError(t, err)
 	solo := waitRunning(t, server, "solo", 1)[0]
+	res := clients[1].Run("job", "status", "solo")
+	must.Zero(t, res.ExitCode, must.Sprint(res.Stderr))
+	must.StrContains(t, res.Stdout, "running")
+	must.StrContains(t, res.Stdout, solo.ID[:8])
 
 	// Kill the client running "solo" and every task it started.
 	victim := nodeIDs[solo.NodeID]
@@ -73,7 +80,9 @@ func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 		killTaskAndExecutor(t, pid)
 	}
 
-	// After the TTL (10s + grace) the node is down and its allocations lost.
+	// Within TTL (1s, plus up to 1s of stagger) + grace (1s) the node is down
+	// and its allocations lost.
+	killedAt := time.Now()
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		n, _, err := server.API.Nodes().Info(solo.NodeID, nil)
 		if err != nil {
@@ -83,7 +92,8 @@ func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 			return fmt.Errorf("node status %q", n.Status)
 		}
 		return nil
-	}), wait.Timeout(60*time.Second), wait.Gap(250*time.Millisecond)))
+	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)))
+	t.Logf("node down %s after the kill", time.Since(killedAt).Round(100*time.Millisecond))
 
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		allocs, _, err := server.API.Jobs().Allocations("solo", true, nil)
@@ -123,6 +133,24 @@ func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 	for _, pid := range victimPIDs {
 		must.False(t, processAlive(pid), must.Sprintf("task %d of the killed client survived", pid))
 	}
+}
+
+// shortHeartbeats is the server config of the tests that kill clients: a dead
+// node is down 2-3s after its last heartbeat instead of Nomad's 20-30s.
+const shortHeartbeats = `
+server {
+  min_heartbeat_ttl = "1s"
+  heartbeat_grace   = "1s"
+}`
+
+// apiFor is an API client for the agent's own HTTP address (Agent.API of a
+// client-only agent points at its server).
+func apiFor(t *testing.T, a *framework.Agent) *api.Client {
+	cfg := api.DefaultConfig()
+	cfg.Address = "http://" + a.HTTP
+	c, err := api.NewClient(cfg)
+	must.NoError(t, err)
+	return c
 }
 
 func sleepJob(id string, count int, distinct bool) *api.Job {

@@ -27,6 +27,7 @@ type server struct {
 	bin     string
 	http    string // 127.0.0.1:port
 	rpc     string // 127.0.0.1:port
+	serf    int    // ports.serf: no gossip, the Port of `server members`
 	config  string
 	logPath string
 	cmd     *exec.Cmd
@@ -44,6 +45,7 @@ func startCluster(t *testing.T, n int) []*server {
 		s := &server{t: t, bin: bin,
 			http: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
 			rpc:  net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
+			serf: freePort(t),
 		}
 		joins = append(joins, strconv.Quote(s.http))
 		servers = append(servers, s)
@@ -77,7 +79,7 @@ server {
 client {
   enabled = false
 }
-`, filepath.Join(dir, "data"), i+1, httpPort, rpcPort, freePort(t), n, strings.Join(joins, ", "))
+`, filepath.Join(dir, "data"), i+1, httpPort, rpcPort, s.serf, n, strings.Join(joins, ", "))
 		s.config = filepath.Join(dir, "agent.hcl")
 		s.logPath = filepath.Join(dir, "agent.log")
 		must.NoError(t, os.WriteFile(s.config, []byte(hcl), 0o644))
@@ -252,6 +254,17 @@ func TestRaft_LeaderLoss(t *testing.T) {
 	must.Eq(t, 1, strings.Count(out, "true"), must.Sprint(out))
 	t.Log("\n" + out)
 	must.Eq(t, 3, strings.Count(out, "alive"), must.Sprint(out))
+	// As Nomad's: the serf port in the Port column, the raft address in the tags.
+	for _, s := range servers {
+		must.StrContains(t, out, fmt.Sprintf("127.0.0.1  %d ", s.serf))
+	}
+	out, err = leader.run("server", "members", "-detailed")
+	must.NoError(t, err, must.Sprint(out))
+	for _, s := range servers {
+		_, rpcPort, _ := net.SplitHostPort(s.rpc)
+		must.StrContains(t, out, "port="+rpcPort+",")
+	}
+	must.Eq(t, 3, strings.Count(out, "rpc_addr=127.0.0.1"), must.Sprint(out))
 
 	var follower *server
 	for _, s := range servers {
@@ -311,4 +324,45 @@ func TestRaft_JobPlacedAfterLeaderLoss(t *testing.T) {
 		}
 		return nil
 	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)))
+}
+
+// TestRaft_RemovePeer: a follower that is gone for good is removed with
+// `nomad operator raft remove-peer`, sent to the other follower, which forwards
+// it to the leader; list-peers then shows two servers. An address that is not a
+// peer gets Nomad's error.
+func TestRaft_RemovePeer(t *testing.T) {
+	servers := startCluster(t, 3)
+	leader := waitLeader(t, servers)
+	var followers []*server
+	for _, s := range servers {
+		if s != leader {
+			followers = append(followers, s)
+		}
+	}
+	gone, asked := followers[0], followers[1]
+	gone.kill()
+
+	out, err := asked.run("operator", "raft", "remove-peer", "-peer-address=127.0.0.1:1")
+	must.Error(t, err)
+	must.StrContains(t, out, `Failed to remove raft peer: Unexpected response code: 500 (address "127.0.0.1:1" was not found in the Raft configuration)`)
+
+	out, err = asked.run("operator", "raft", "remove-peer", "-peer-address="+gone.rpc)
+	must.NoError(t, err, must.Sprint(out))
+	must.StrContains(t, out, fmt.Sprintf("Removed peer with address %q", gone.rpc))
+
+	for _, s := range []*server{leader, asked} {
+		must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+			peers, err := s.api.Status().Peers()
+			if err != nil {
+				return err
+			}
+			if len(peers) != 2 {
+				return fmt.Errorf("%s has peers %v", s.http, peers)
+			}
+			return nil
+		}), wait.Timeout(10*time.Second), wait.Gap(100*time.Millisecond)))
+	}
+	out, err = leader.run("operator", "raft", "list-peers")
+	must.NoError(t, err, must.Sprint(out))
+	must.StrNotContains(t, out, gone.rpc)
 }
