@@ -10,9 +10,14 @@ import (
 // BenchmarkBridgeSetupTeardown measures one bridge allocation (one group port,
 // mapped tcp+udp) set up and torn down through the Configurator, in a throwaway
 // host namespace. Compare with perf-reliability.md 2.3 (bare chain ADD p50
-// ~349 ms, DEL ~268 ms quiet on these 2-core VMs).
+// ~349 ms, DEL ~268 ms quiet on these 2-core VMs). One sub-benchmark per NAT
+// backend.
 func BenchmarkBridgeSetupTeardown(b *testing.B) {
-	w := newWorld(b, func(c *Config) { c.Logger = nil })
+	forEachNATBackendB(b, benchBridgeSetupTeardown)
+}
+
+func benchBridgeSetupTeardown(b *testing.B, backend string) {
+	w := newWorld(b, func(c *Config) { c.Logger, c.NATBackend = nil, backend })
 	ctx := context.Background()
 	var setups, teardowns []time.Duration
 	b.ResetTimer()
@@ -40,6 +45,19 @@ func BenchmarkBridgeSetupTeardown(b *testing.B) {
 	b.ReportMetric(msPercentile(teardowns, 50), "teardown-p50-ms")
 }
 
+// forEachNATBackendB runs bench once per NAT backend, as a sub-benchmark named
+// after it (nftables only where nft works).
+func forEachNATBackendB(b *testing.B, bench func(b *testing.B, backend string)) {
+	for _, backend := range natBackends {
+		b.Run(backend, func(b *testing.B) {
+			if backend == NATBackendNFTables && !nftablesUsable() {
+				b.Skip("nftables backend needs the nft command (Debian package nftables)")
+			}
+			bench(b, backend)
+		})
+	}
+}
+
 func msPercentile(d []time.Duration, p int) float64 {
 	if len(d) == 0 {
 		return 0
@@ -54,7 +72,11 @@ func msPercentile(d []time.Duration, p int) float64 {
 // ADD, DEL, netns remove) with none of the Configurator's extras (host rule
 // checks, port-conflict scan, forced cleanup, IPAM sweep, lock).
 func BenchmarkBareChainSetupTeardown(b *testing.B) {
-	w := newWorld(b, func(c *Config) { c.Logger = nil })
+	forEachNATBackendB(b, benchBareChainSetupTeardown)
+}
+
+func benchBareChainSetupTeardown(b *testing.B, backend string) {
+	w := newWorld(b, func(c *Config) { c.Logger, c.NATBackend = nil, backend })
 	ctx := context.Background()
 	var setups, teardowns []time.Duration
 	b.ResetTimer()

@@ -19,10 +19,9 @@ import (
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
-// hostLock serialises every Setup, Teardown, Check and GC in this process: the
-// plugins' iptables and bridge work races when run concurrently (Nomad 1.0.4+
-// does the same), and on 2 cores a queue is as fast as a thundering herd.
-var hostLock sync.Mutex
+// hostRulesMu serialises ensureHostRules: its check-then-add is not atomic, and
+// concurrent setups would add a rule twice.
+var hostRulesMu sync.Mutex
 
 // Configurator builds allocation networks for the modes "bridge", "none" and
 // "cni/<name>". It is safe for concurrent use; calls are serialised per process.
@@ -37,23 +36,32 @@ type Configurator struct {
 var _ interfaces.NetworkConfigurator = (*Configurator)(nil)
 
 // NewConfigurator validates cfg (defaults applied) and renders the bridge
-// conflist. It touches nothing on the host (with the nftables backend it dry-runs
-// nft once).
+// conflist. It touches nothing on the host (unless the nat backend is iptables,
+// it dry-runs nft once to choose or check it).
 func NewConfigurator(cfg Config) (*Configurator, error) {
 	cfg = cfg.withDefaults()
+	logger := cfg.Logger.Named("network")
+	switch cfg.NATBackend {
+	case "":
+		cfg.NATBackend = NATBackendNFTables
+		if !nftablesUsable() {
+			cfg.NATBackend = NATBackendIPTables
+			logger.Info("nft command not usable, bridge networks use the iptables nat backend (slower)")
+		}
+	case NATBackendNFTables:
+		if !nftablesUsable() {
+			return nil, fmt.Errorf("nat backend %q needs a working nft command", NATBackendNFTables)
+		}
+	}
 	raw, err := renderBridgeConflist(cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.NATBackend == NATBackendNFTables && !nftablesUsable() {
-		return nil, fmt.Errorf("nat backend %q needs a working nft command", NATBackendNFTables)
 	}
 	list, err := libcni.NetworkConfFromBytes(raw)
 	if err != nil {
 		return nil, fmt.Errorf("failed to parse bridge conflist: %w", err)
 	}
 	cfg.BridgeSubnet = netip.MustParsePrefix(cfg.BridgeSubnet).Masked().String() // validated by the render
-	logger := cfg.Logger.Named("network")
 	return &Configurator{
 		cfg:        cfg,
 		logger:     logger,
@@ -105,13 +113,18 @@ func (c *Configurator) Setup(ctx context.Context, alloc *structs.Allocation, spe
 		}
 	}
 
-	hostLock.Lock()
-	defer hostLock.Unlock()
+	path := c.NetnsPath(alloc.ID)
+	rt := c.runtimeConf(alloc, path)
+	release, err := hostPorts.claim(ctx, portKeys(portMappings(alloc)))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	cniGate.enter()
+	defer cniGate.leave()
 	start := time.Now()
 	logger := c.logger.With("alloc_id", alloc.ID, "mode", mode)
 
-	path := c.NetnsPath(alloc.ID)
-	rt := c.runtimeConf(alloc, path)
 	if _, err := os.Lstat(path); err == nil {
 		logger.Warn("removing the leftovers of an interrupted network setup", "netns", path)
 		if err := c.teardownLocked(ctx, c.listForTeardown(mode, alloc.ID), rt, nil); err != nil {
@@ -126,7 +139,10 @@ func (c *Configurator) Setup(ctx context.Context, alloc *structs.Allocation, spe
 		if mode == structs.NetworkModeBridge {
 			adminChain = c.cfg.AdminChain
 		}
-		if err := c.ipt.ensureHostRules(ctx, adminChain, c.cfg.BridgeName, c.cfg.BridgeSubnet); err != nil {
+		hostRulesMu.Lock()
+		err := c.ipt.ensureHostRules(ctx, adminChain, c.cfg.BridgeName, c.cfg.BridgeSubnet)
+		hostRulesMu.Unlock()
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +161,7 @@ func (c *Configurator) Setup(ctx context.Context, alloc *structs.Allocation, spe
 	}
 
 	var added error
-	err := retryTransient(ctx, logger, "cni add", func() error {
+	err = retryTransient(ctx, logger, "cni add", func() error {
 		res, err := c.cni.AddNetworkList(ctx, list, rt)
 		if err != nil {
 			return err
@@ -182,8 +198,13 @@ func (c *Configurator) Teardown(ctx context.Context, alloc *structs.Allocation, 
 	if mode == structs.NetworkModeHost {
 		return nil
 	}
-	hostLock.Lock()
-	defer hostLock.Unlock()
+	release, err := hostPorts.claim(ctx, portKeys(portMappings(alloc)))
+	if err != nil {
+		return err
+	}
+	defer release()
+	cniGate.enter()
+	defer cniGate.leave()
 
 	path := c.NetnsPath(alloc.ID)
 	var ips []string
@@ -216,8 +237,8 @@ func (c *Configurator) Check(ctx context.Context, alloc *structs.Allocation, spe
 	if mode == structs.NetworkModeHost {
 		return nil
 	}
-	hostLock.Lock()
-	defer hostLock.Unlock()
+	cniGate.enter()
+	defer cniGate.leave()
 	path := c.NetnsPath(alloc.ID)
 	if status != nil && status.NetnsPath != "" {
 		path = status.NetnsPath
@@ -293,8 +314,8 @@ func (c *Configurator) listForTeardown(mode, allocID string) *libcni.NetworkConf
 	return list
 }
 
-// teardownLocked undoes one attachment (list nil: namespace only). Caller holds
-// hostLock.
+// teardownLocked undoes one attachment (list nil: namespace only). Caller is
+// inside cniGate.
 func (c *Configurator) teardownLocked(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf, knownIPs []string) error {
 	var errs []error
 	if list != nil {

@@ -5,8 +5,8 @@
 //     <NetnsDir>/<alloc_id> (default /var/run/netns, so `ip netns list` shows it);
 //   - "bridge" runs Nomad's CNI chain (loopback, bridge + host-local, firewall,
 //     portmap) with libcni against the real plugin binaries in cni_path (masquerade
-//     and port mappings in iptables as Nomad renders it, or, with
-//     Config.NATBackend "nftables", the plugins' nftables backends);
+//     and port mappings in the plugins' nftables backends where nft works, else
+//     in iptables as Nomad renders it; Config.NATBackend picks one);
 //   - "cni/<name>" runs the operator's conflist from cni_config_dir;
 //   - "none" is the namespace with only `lo`, brought UP.
 //

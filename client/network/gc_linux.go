@@ -37,8 +37,8 @@ func (c *Configurator) GC(ctx context.Context, live map[string]bool) error {
 // iptables are shared by every client agent on the host, so a client must only
 // collect what it created: another client's live allocations are not in live.
 func (c *Configurator) GCOwned(ctx context.Context, live map[string]bool, owned func(allocID string) bool) error {
-	hostLock.Lock()
-	defer hostLock.Unlock()
+	cniGate.enterAlone()
+	defer cniGate.leaveAlone()
 	dead := func(id string) bool { return isAllocID(id) && !live[id] && (owned == nil || owned(id)) }
 	var errs []error
 

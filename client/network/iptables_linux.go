@@ -157,7 +157,8 @@ func (t ipt) save(ctx context.Context, table string) (string, error) {
 }
 
 // ensureHostRules makes sure the rules every allocation relies on exist: the
-// localnet guard and, for bridge mode (adminChain != ""), the admin chain rule.
+// localnet guard and, for bridge mode (adminChain != ""), the admin chain rule
+// and the firewall plugin's chains. Callers hold hostRulesMu.
 // Fast path: one iptables-save showing them all (as iptables prints them). Else
 // the idempotent check-and-add path.
 func (t ipt) ensureHostRules(ctx context.Context, adminChain, bridge, subnet string) error {
@@ -166,7 +167,9 @@ func (t ipt) ensureHostRules(ctx context.Context, adminChain, bridge, subnet str
 		"-A " + LocalnetGuardChain + " -d 127.0.0.0/8 ! -i lo -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment \"" + localnetGuardComment + "\" -j DROP",
 	}
 	if adminChain != "" {
-		want = append(want, "-A "+adminChain+" -d "+subnet+" -o "+bridge+" -j ACCEPT")
+		want = append(want, "-A "+adminChain+" -d "+subnet+" -o "+bridge+" -j ACCEPT",
+			"-A FORWARD "+strings.Join(quoteComment(firewallForwardJump), " "),
+			"-A "+firewallChain+" "+strings.Join(quoteComment(firewallAdminJump(adminChain)), " "))
 	}
 	if saved, err := t.save(ctx, "filter"); err == nil && hasLines(saved, want...) {
 		return nil
@@ -175,8 +178,50 @@ func (t ipt) ensureHostRules(ctx context.Context, adminChain, bridge, subnet str
 		if err := t.ensureAdminChain(ctx, adminChain, bridge, subnet); err != nil {
 			return err
 		}
+		if err := t.ensureFirewallChains(ctx, adminChain); err != nil {
+			return err
+		}
 	}
 	return t.ensureLocalnetGuard(ctx)
+}
+
+// The firewall plugin's shared chain and the two jumps it checks (and adds when
+// missing, at the top) on every ADD, spelled exactly as it spells them.
+const firewallChain = "CNI-FORWARD"
+
+var firewallForwardJump = []string{"-m", "comment", "--comment", "CNI firewall plugin rules", "-j", firewallChain}
+
+func firewallAdminJump(adminChain string) []string {
+	return []string{"-m", "comment", "--comment", "CNI firewall plugin admin overrides", "-j", adminChain}
+}
+
+// ensureFirewallChains makes, before the first bridge ADD, what the firewall
+// plugin would otherwise make in it: CNI-FORWARD, the jump to it first in
+// FORWARD and the jump to the admin chain first in CNI-FORWARD. The plugin checks
+// then adds, so two ADDs racing on a fresh host would both add a jump; made here
+// under hostRulesMu, every ADD finds them. The admin chain must exist.
+func (t ipt) ensureFirewallChains(ctx context.Context, adminChain string) error {
+	if err := t.ensureChain(ctx, "filter", firewallChain); err != nil {
+		return fmt.Errorf("failed to create iptables chain %q: %w", firewallChain, err)
+	}
+	if err := t.ensureRule(ctx, "filter", "FORWARD", true, firewallForwardJump...); err != nil {
+		return fmt.Errorf("failed to hook %q into FORWARD: %w", firewallChain, err)
+	}
+	if err := t.ensureRule(ctx, "filter", firewallChain, true, firewallAdminJump(adminChain)...); err != nil {
+		return fmt.Errorf("failed to hook %q into %q: %w", adminChain, firewallChain, err)
+	}
+	return nil
+}
+
+// quoteComment quotes the value of --comment as iptables-save prints it.
+func quoteComment(rule []string) []string {
+	out := append([]string(nil), rule...)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] == "--comment" {
+			out[i+1] = `"` + out[i+1] + `"`
+		}
+	}
+	return out
 }
 
 // restore feeds input to `iptables-restore -w --noflush` (one transaction).

@@ -33,7 +33,8 @@ func CleanupNetwork(t *testing.T, n TestNetwork) {
 }
 
 // AssertNoNetworkLeaks fails the test if anything of an allocation survived: a
-// network namespace, a veth on the bridge, a per-allocation iptables rule or a
+// network namespace, a veth on the bridge, a per-allocation iptables rule, a
+// rule of the plugins' nftables backends for an address of the subnet, or a
 // host-local IP reservation in the subnet.
 func AssertNoNetworkLeaks(t *testing.T, n TestNetwork) {
 	t.Helper()
@@ -55,6 +56,9 @@ func AssertNoNetworkLeaks(t *testing.T, n TestNetwork) {
 			}
 		}
 	}
+	for _, rule := range nftAllocRules(n.SubnetPrefix) {
+		t.Errorf("per-allocation nftables rule left behind: %s", rule)
+	}
 	for _, net := range n.IPAMNetworks {
 		entries, _ := os.ReadDir(filepath.Join("/var/lib/cni/networks", net))
 		for _, e := range entries {
@@ -63,4 +67,35 @@ func AssertNoNetworkLeaks(t *testing.T, n TestNetwork) {
 			}
 		}
 	}
+}
+
+// nftPluginTables are the tables the CNI plugins' nftables backends (the
+// bridge plugin's masquerade, portmap) write.
+var nftPluginTables = map[string]bool{
+	"ip cni_hostport": true, "ip6 cni_hostport": true, "inet cni_plugins_masquerade": true,
+}
+
+// nftAllocRules lists the rules of nftPluginTables that name an address starting
+// with subnetPrefix (nothing where nft is not installed).
+func nftAllocRules(subnetPrefix string) []string {
+	if _, err := exec.LookPath("nft"); err != nil {
+		return nil
+	}
+	out, err := exec.Command("nft", "list", "ruleset").Output()
+	if err != nil {
+		return []string{"nft list ruleset: " + err.Error()}
+	}
+	var rules []string
+	inPluginTable := false
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "table" {
+			inPluginTable = nftPluginTables[f[1]+" "+f[2]]
+			continue
+		}
+		if inPluginTable && strings.Contains(line, subnetPrefix) {
+			rules = append(rules, line)
+		}
+	}
+	return rules
 }
