@@ -300,7 +300,7 @@ func apiServicesToStructs(in []*api.Service) []*structs.Service {
 					Method:        c.Method,
 					Header:        copyMap(c.Header),
 					TaskName:      c.TaskName,
-					CheckRestart:  apiCheckRestartToStructs(c.CheckRestart),
+					CheckRestart:  apiCheckRestartToStructs(mergeCheckRestart(s.CheckRestart, c.CheckRestart)),
 				})
 			}
 		}
@@ -309,11 +309,38 @@ func apiServicesToStructs(in []*api.Service) []*structs.Service {
 	return out
 }
 
+// defaultCheckRestartGrace is what Nomad's job API fills in for an unset grace.
+const defaultCheckRestartGrace = time.Second
+
 func apiCheckRestartToStructs(c *api.CheckRestart) *structs.CheckRestart {
 	if c == nil {
 		return nil
 	}
-	return &structs.CheckRestart{Limit: c.Limit, Grace: deref(c.Grace), IgnoreWarnings: c.IgnoreWarnings}
+	grace := defaultCheckRestartGrace
+	if c.Grace != nil {
+		grace = *c.Grace
+	}
+	return &structs.CheckRestart{Limit: c.Limit, Grace: grace, IgnoreWarnings: c.IgnoreWarnings}
+}
+
+// mergeCheckRestart is a check's check_restart over its service's, field by
+// field as Nomad merges them: what the check sets wins.
+func mergeCheckRestart(service, check *api.CheckRestart) *api.CheckRestart {
+	if service == nil {
+		return check
+	}
+	out := *service
+	if check == nil {
+		return &out
+	}
+	if check.Limit > 0 {
+		out.Limit = check.Limit
+	}
+	if check.Grace != nil {
+		out.Grace = check.Grace
+	}
+	out.IgnoreWarnings = out.IgnoreWarnings || check.IgnoreWarnings
+	return &out
 }
 
 func apiConnectToStructs(c *api.ConsulConnect) *structs.ConsulConnect {
