@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netnomad/netnomad/nomad/structs"
 	"github.com/shoenig/test/must"
@@ -203,6 +204,14 @@ func TestGenericSched_DestructiveVsInPlace(t *testing.T) {
 		}},
 		{name: "service check added", destructive: false, mutate: func(j *structs.Job) {
 			j.TaskGroups[0].Services[0].Checks = []*structs.ServiceCheck{{Name: "alive", Type: "tcp"}}
+		}},
+		{name: "reschedule policy changed", destructive: false, mutate: func(j *structs.Job) {
+			// The job's block as the converter merges it into the group.
+			j.Reschedule = &structs.ReschedulePolicy{
+				Attempts: 3, Interval: time.Hour, Delay: 10 * time.Second, DelayFunction: structs.RescheduleDelayConstant,
+			}
+			rp := *j.Reschedule
+			j.TaskGroups[0].ReschedulePolicy = &rp
 		}},
 	}
 	for _, tc := range cases {

@@ -98,6 +98,9 @@ func taskGroupDiff(old, cur *TaskGroup, contextual bool) *TaskGroupDiff {
 	d.Fields = fieldDiffs(old.flat(), cur.flat(), contextual)
 	d.Objects = append(d.Objects, constraintDiffs(o.Constraints, c.Constraints, contextual)...)
 	d.Objects = appendObj(d.Objects, objectDiff("RestartPolicy", o.RestartPolicy.flat(), c.RestartPolicy.flat(), nil, contextual))
+	// The job-level reschedule block is merged into every group's policy, so a
+	// change to it shows here, under each group, as Nomad shows it.
+	d.Objects = appendObj(d.Objects, objectDiff("ReschedulePolicy", o.ReschedulePolicy.flat(), c.ReschedulePolicy.flat(), nil, contextual))
 	d.Objects = append(d.Objects, networkDiffs(o.Networks, c.Networks, contextual)...)
 	d.Objects = append(d.Objects, serviceDiffs(o.Services, c.Services, contextual)...)
 	sortObjects(d.Objects)
@@ -199,6 +202,20 @@ func (r *RestartPolicy) flat() flat {
 	f.dur("Interval", r.Interval)
 	f.dur("Delay", r.Delay)
 	f.str("Mode", r.Mode)
+	return f
+}
+
+func (r *ReschedulePolicy) flat() flat {
+	if r == nil {
+		return nil
+	}
+	f := flat{}
+	f.int("Attempts", r.Attempts)
+	f.dur("Interval", r.Interval)
+	f.dur("Delay", r.Delay)
+	f.str("DelayFunction", r.DelayFunction)
+	f.dur("MaxDelay", r.MaxDelay)
+	f.bool("Unlimited", r.Unlimited)
 	return f
 }
 
