@@ -103,6 +103,7 @@ func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 	waitHTTP(t, addr, "hello from "+web.ID)
 	before := reservations(t)
 	must.Len(t, 2, before)
+	pid := taskPID(t, web.ID, "server")
 
 	for _, restart := range []func(){agent.Restart, agent.KillAndRestart} {
 		restart()
@@ -114,6 +115,7 @@ func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 		}
 		waitHTTP(t, addr, "hello from "+web.ID)
 		must.Eq(t, before, reservations(t), must.Sprintf("the restart took another IP; agent log:\n%s", agent.Log()))
+		must.Eq(t, pid, taskPID(t, web.ID, "server"), must.Sprint("the task was started again instead of re-attached"))
 	}
 }
 

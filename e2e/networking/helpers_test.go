@@ -1,6 +1,7 @@
 package networking
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,4 +162,31 @@ func listening(port int) bool {
 	}
 	l.Close()
 	return false
+}
+
+// taskPID is the PID of the one process running task of the allocation, found by
+// the NOMAD_ALLOC_ID and NOMAD_TASK_NAME in its environment.
+func taskPID(t *testing.T, allocID, task string) int {
+	t.Helper()
+	want := [][]byte{[]byte("NOMAD_ALLOC_ID=" + allocID), []byte("NOMAD_TASK_NAME=" + task)}
+	var pids []int
+	entries, err := os.ReadDir("/proc")
+	must.NoError(t, err)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		vars := bytes.Split(env, []byte{0})
+		if slices.ContainsFunc(vars, func(v []byte) bool { return bytes.Equal(v, want[0]) }) &&
+			slices.ContainsFunc(vars, func(v []byte) bool { return bytes.Equal(v, want[1]) }) {
+			pids = append(pids, pid)
+		}
+	}
+	must.Len(t, 1, pids, must.Sprintf("processes of task %q of %s", task, allocID))
+	return pids[0]
 }
