@@ -57,6 +57,16 @@ type Config struct {
 	// RaftHeartbeatTimeout overrides raft's heartbeat and election timeouts
 	// (default raft's 1s, or 100ms on the in-memory transport).
 	RaftHeartbeatTimeout time.Duration
+	// RaftSnapshotThreshold is how many raft log entries since the last
+	// snapshot make the next check take one; 0 keeps raft's (and Nomad's) 8192.
+	RaftSnapshotThreshold uint64
+	// RaftSnapshotInterval is how often raft checks whether to snapshot (it
+	// waits a random time between one and two intervals); 0 keeps 120s.
+	RaftSnapshotInterval time.Duration
+	// RaftTrailingLogs is how many log entries a snapshot leaves behind, so a
+	// follower that lags by less catches up from the log instead of receiving
+	// the whole snapshot; 0 keeps 10240.
+	RaftTrailingLogs uint64
 	// LeaderWait bounds how long NewServer waits to lead when it bootstraps alone
 	// (default 30s).
 	LeaderWait time.Duration

@@ -44,6 +44,20 @@ func (s *Server) setupRaft() error {
 		rc.LeaderLeaseTimeout = cfg.RaftHeartbeatTimeout / 2
 	}
 
+	if cfg.RaftSnapshotThreshold > 0 {
+		rc.SnapshotThreshold = cfg.RaftSnapshotThreshold
+	}
+	if cfg.RaftSnapshotInterval > 0 {
+		rc.SnapshotInterval = cfg.RaftSnapshotInterval
+	}
+	if cfg.RaftTrailingLogs > 0 {
+		rc.TrailingLogs = cfg.RaftTrailingLogs
+	}
+	// Checked before the stores are opened, so a bad value leaves nothing open.
+	if err := raft.ValidateConfig(rc); err != nil {
+		return fmt.Errorf("invalid raft configuration: %w", err)
+	}
+
 	var (
 		logs   raft.LogStore
 		stable raft.StableStore

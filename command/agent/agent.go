@@ -81,6 +81,10 @@ func (a *Agent) setupServer() error {
 	if err != nil {
 		return err
 	}
+	snaps, err := a.config.Server.raftSnapshots()
+	if err != nil {
+		return err
+	}
 	srv, err := nomad.NewServer(&nomad.Config{
 		Region:                 a.config.Region,
 		Datacenter:             a.config.Datacenter,
@@ -93,10 +97,13 @@ func (a *Agent) setupServer() error {
 		DevMode:                a.config.DevMode,
 		DataDir:                a.serverDataDir(),
 		// Raft: see server_raft.go.
-		RPCAddr:         a.advertiseRPC(),
-		RaftBindAddr:    a.raftBindAddr(),
-		ServerID:        a.serverID(),
-		BootstrapExpect: a.config.Server.BootstrapExpect,
+		RPCAddr:               a.advertiseRPC(),
+		RaftBindAddr:          a.raftBindAddr(),
+		ServerID:              a.serverID(),
+		BootstrapExpect:       a.config.Server.BootstrapExpect,
+		RaftSnapshotThreshold: snaps.threshold,
+		RaftSnapshotInterval:  snaps.interval,
+		RaftTrailingLogs:      snaps.trailingLogs,
 		// Validated with the agent config.
 		ConnectSidecar: a.config.Server.Connect.nomadConfig(),
 	})

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/netnomad/netnomad/client/network"
@@ -24,6 +25,9 @@ type Config struct {
 	Consul     *ConsulConfig     `hcl:"consul"`
 	Plugins    []*PluginConfig   `hcl:"plugin"`
 	Meta       map[string]string `hcl:"-"`
+
+	// EnableDebug serves Go's profiler under /debug/pprof/ (debug_endpoint.go).
+	EnableDebug bool `hcl:"enable_debug"`
 
 	// DevMode is set by -dev: server and client in one process, state in memory.
 	DevMode bool `hcl:"-"`
@@ -58,6 +62,12 @@ type ServerConfig struct {
 	HeartbeatGrace         string  `hcl:"heartbeat_grace"`
 	MinHeartbeatTTL        string  `hcl:"min_heartbeat_ttl"`
 	MaxHeartbeatsPerSecond float64 `hcl:"max_heartbeats_per_second"`
+	// RaftSnapshotThreshold, RaftSnapshotInterval (a duration) and
+	// RaftTrailingLogs tune when raft snapshots and how much log it keeps;
+	// nil/empty keep the defaults. See raft_config.go.
+	RaftSnapshotThreshold *int   `hcl:"raft_snapshot_threshold"`
+	RaftSnapshotInterval  string `hcl:"raft_snapshot_interval"`
+	RaftTrailingLogs      *int   `hcl:"raft_trailing_logs"`
 }
 
 // ServerJoinConfig is the `server { server_join { ... } }` block: the other
@@ -175,6 +185,7 @@ func (c *Config) Merge(b *Config) *Config {
 	str(&r.BindAddr, b.BindAddr)
 	str(&r.LogLevel, b.LogLevel)
 	r.LogJSON = r.LogJSON || b.LogJSON
+	r.EnableDebug = r.EnableDebug || b.EnableDebug
 	r.DevMode = r.DevMode || b.DevMode
 	if b.Ports != nil {
 		p := *r.Ports
@@ -215,6 +226,13 @@ func (c *Config) Merge(b *Config) *Config {
 		str(&s.MinHeartbeatTTL, b.Server.MinHeartbeatTTL)
 		if b.Server.MaxHeartbeatsPerSecond != 0 {
 			s.MaxHeartbeatsPerSecond = b.Server.MaxHeartbeatsPerSecond
+		}
+		if b.Server.RaftSnapshotThreshold != nil {
+			s.RaftSnapshotThreshold = b.Server.RaftSnapshotThreshold
+		}
+		str(&s.RaftSnapshotInterval, b.Server.RaftSnapshotInterval)
+		if b.Server.RaftTrailingLogs != nil {
+			s.RaftTrailingLogs = b.Server.RaftTrailingLogs
 		}
 		r.Server = &s
 	}
@@ -378,7 +396,9 @@ func (c *Config) Validate() error {
 		if err := c.Server.Connect.nomadConfig().Validate(); err != nil {
 			return fmt.Errorf("server: %w", err)
 		}
-		if _, err := c.Server.heartbeat(); err != nil {
+		_, hbErr := c.Server.heartbeat()
+		_, raftErr := c.Server.raftSnapshots()
+		if err := errors.Join(hbErr, raftErr); err != nil {
 			return err
 		}
 	}

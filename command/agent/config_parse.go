@@ -23,12 +23,13 @@ var anyKeys = schema{"*": nil}
 
 var configSchema = schema{
 	"region": nil, "datacenter": nil, "name": nil, "data_dir": nil, "bind_addr": nil,
-	"log_level": nil, "log_json": nil,
+	"log_level": nil, "log_json": nil, "enable_debug": nil,
 	"ports":     {"http": nil, "rpc": nil, "serf": nil},
 	"advertise": {"http": nil, "rpc": nil, "serf": nil},
 	"server": {
 		"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil,
 		"heartbeat_grace": nil, "min_heartbeat_ttl": nil, "max_heartbeats_per_second": nil,
+		"raft_snapshot_threshold": nil, "raft_snapshot_interval": nil, "raft_trailing_logs": nil,
 		"connect":     {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},
 		"server_join": {"retry_join": nil, "retry_interval": nil, "retry_max": nil},
 	},

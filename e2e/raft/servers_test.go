@@ -36,8 +36,9 @@ type server struct {
 }
 
 // startCluster writes the configs of n servers that join each other with
-// bootstrap_expect = n and starts them; they are stopped when the test ends.
-func startCluster(t *testing.T, n int) []*server {
+// bootstrap_expect = n, plus extraHCL, and starts them; they are stopped when
+// the test ends.
+func startCluster(t *testing.T, n int, extraHCL ...string) []*server {
 	bin := framework.Binary(t)
 	var servers []*server
 	var joins []string
@@ -79,7 +80,8 @@ server {
 client {
   enabled = false
 }
-`, filepath.Join(dir, "data"), i+1, httpPort, rpcPort, s.serf, n, strings.Join(joins, ", "))
+%s
+`, filepath.Join(dir, "data"), i+1, httpPort, rpcPort, s.serf, n, strings.Join(joins, ", "), strings.Join(extraHCL, "\n"))
 		s.config = filepath.Join(dir, "agent.hcl")
 		s.logPath = filepath.Join(dir, "agent.log")
 		must.NoError(t, os.WriteFile(s.config, []byte(hcl), 0o644))
@@ -186,8 +188,17 @@ func waitLeader(t *testing.T, servers []*server) *server {
 		}
 		return nil
 	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)),
-		must.Func(func() string { return servers[0].log() }))
+		must.Func(func() string { return allLogs(servers) }))
 	return leader
+}
+
+// allLogs is every server's log, each under its addresses, for failure messages.
+func allLogs(servers []*server) string {
+	var b strings.Builder
+	for _, s := range servers {
+		fmt.Fprintf(&b, "--- server http=%s rpc=%s running=%t\n%s\n", s.http, s.rpc, s.running(), s.log())
+	}
+	return b.String()
 }
 
 // waitJobOnAll waits until every running server has the job in its own state
