@@ -59,7 +59,10 @@ type AllocClientUpdateApply struct {
 	Evals  []*structs.Evaluation
 }
 
-// ApplyPlanResultsApply commits the part of a plan that fits.
+// ApplyPlanResultsApply commits the part of a plan that fits. Allocations of
+// the plan's job version carry no Job: it travels once, here, and the FSM
+// attaches it. Entries written before this carried it in every allocation;
+// they apply the same.
 type ApplyPlanResultsApply struct {
 	Job    *structs.Job
 	Allocs []*structs.Allocation

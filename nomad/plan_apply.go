@@ -66,21 +66,19 @@ func (p *planApplier) apply(plan *structs.Plan) (*structs.PlanResult, error) {
 		result.NodeAllocation = map[string][]*structs.Allocation{}
 	}
 
-	// The state store takes ownership of what it is given: commit copies, so the
-	// scheduler keeps its plan.
 	var allocs []*structs.Allocation
 	now := time.Now().UnixNano()
 	for _, nodeID := range planNodes(&structs.Plan{NodeUpdate: result.NodeUpdate, NodeAllocation: result.NodeAllocation}) {
 		for _, a := range result.NodeUpdate[nodeID] {
 			a.ModifyTime = now
-			allocs = append(allocs, a.CopySkipJob())
+			allocs = append(allocs, withoutPlanJob(a, plan.Job))
 		}
 		for _, a := range result.NodeAllocation[nodeID] {
 			if a.CreateTime == 0 {
 				a.CreateTime = now
 			}
 			a.ModifyTime = now
-			allocs = append(allocs, a.CopySkipJob())
+			allocs = append(allocs, withoutPlanJob(a, plan.Job))
 		}
 	}
 	if len(allocs) > 0 {
@@ -94,6 +92,20 @@ func (p *planApplier) apply(plan *structs.Plan) (*structs.PlanResult, error) {
 		result.RefreshIndex = max(result.AllocIndex, snapIndex)
 	}
 	return result, nil
+}
+
+// withoutPlanJob is what the raft entry carries for a: the job once for the
+// whole plan, not once per allocation (the FSM gives allocations without a job
+// the entry's). An allocation of another job version keeps its own. No deep
+// copy is needed: raftApply encodes before it returns and the FSM stores what
+// it decodes, so the state store never holds the scheduler's objects.
+func withoutPlanJob(a *structs.Allocation, job *structs.Job) *structs.Allocation {
+	if job == nil || a.Job != job {
+		return a
+	}
+	c := *a
+	c.Job = nil
+	return &c
 }
 
 // evaluateNodePlan checks one node's part of a plan against snap.

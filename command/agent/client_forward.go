@@ -42,7 +42,8 @@ func (s *HTTPServer) forwardToServers(next http.Handler) http.Handler {
 
 // servedByClientAgent reports whether a client-only agent answers path itself.
 func servedByClientAgent(path string) bool {
-	return strings.HasPrefix(path, "/v1/agent/") || strings.HasPrefix(path, "/v1/client/")
+	return strings.HasPrefix(path, "/v1/agent/") || strings.HasPrefix(path, "/v1/client/") ||
+		strings.HasPrefix(path, debugPathPrefix)
 }
 
 // serverForwarder proxies requests to a list of servers, sticking to the one

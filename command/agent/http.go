@@ -104,6 +104,7 @@ func (s *HTTPServer) registerHandlers() {
 	s.handle(operatorRaftPeerPath, s.operatorRaftPeerRequest)
 
 	s.handle(servers.PathPrefix, s.internalNodeRequest)
+	s.registerDebugHandlers()
 }
 
 func (s *HTTPServer) handle(pattern string, h handlerFunc) {

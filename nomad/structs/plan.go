@@ -19,7 +19,11 @@ func (p *Plan) AppendStoppedAlloc(alloc *Allocation, desc, clientStatus string) 
 	if p.NodeUpdate == nil {
 		p.NodeUpdate = map[string][]*Allocation{}
 	}
-	stop := alloc.CopySkipJob()
+	// Only top-level fields change, so a shallow copy is enough: the nested
+	// parts stay shared with alloc, which nobody mutates (state store objects
+	// are immutable), and the plan applier's raft write copies them anyway.
+	c := *alloc
+	stop := &c
 	stop.DesiredStatus = AllocDesiredStatusStop
 	stop.DesiredDescription = desc
 	if clientStatus != "" {

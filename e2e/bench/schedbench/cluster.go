@@ -34,8 +34,9 @@ type cluster struct {
 
 // startCluster starts n server agents on loopback with bootstrap_expect = n,
 // joined with server_join (n > 1), and waits until they agree on a leader.
-// maxHeartbeats, when set, is their max_heartbeats_per_second.
-func startCluster(bin, dir string, n int, maxHeartbeats float64, timeout time.Duration) (*cluster, error) {
+// maxHeartbeats, when set, is their max_heartbeats_per_second; debug sets their
+// enable_debug (pprof under /debug/pprof/, for -cpuprofile).
+func startCluster(bin, dir string, n int, maxHeartbeats float64, debug bool, timeout time.Duration) (*cluster, error) {
 	c := &cluster{}
 	var joins []string
 	for i := range n {
@@ -51,7 +52,7 @@ func startCluster(bin, dir string, n int, maxHeartbeats float64, timeout time.Du
 		c.servers = append(c.servers, s)
 	}
 	for _, s := range c.servers {
-		if err := s.start(bin, n, joins, maxHeartbeats); err != nil {
+		if err := s.start(bin, n, joins, maxHeartbeats, debug); err != nil {
 			c.Stop()
 			return nil, err
 		}
@@ -65,7 +66,7 @@ func startCluster(bin, dir string, n int, maxHeartbeats float64, timeout time.Du
 	return c, nil
 }
 
-func (s *server) start(bin string, n int, joins []string, maxHeartbeats float64) error {
+func (s *server) start(bin string, n int, joins []string, maxHeartbeats float64, debug bool) error {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return err
 	}
@@ -87,7 +88,11 @@ func (s *server) start(bin string, n int, joins []string, maxHeartbeats float64)
 	if maxHeartbeats > 0 {
 		extra += fmt.Sprintf("\n  max_heartbeats_per_second = %g", maxHeartbeats)
 	}
-	hcl := fmt.Sprintf(`
+	top := ""
+	if debug {
+		top = "\nenable_debug = true"
+	}
+	hcl := fmt.Sprintf(`%s
 data_dir  = %q
 bind_addr = "127.0.0.1"
 name      = %q
@@ -108,7 +113,7 @@ server {
 client {
   enabled = false
 }
-`, filepath.Join(s.dir, "data"), s.name, httpPort, rpcPort, serfPort, n, extra)
+`, top, filepath.Join(s.dir, "data"), s.name, httpPort, rpcPort, serfPort, n, extra)
 	cfgPath := filepath.Join(s.dir, "agent.hcl")
 	if err := os.WriteFile(cfgPath, []byte(hcl), 0o644); err != nil {
 		return err
@@ -196,16 +201,24 @@ func (c *cluster) waitLeader(timeout time.Duration) error {
 
 // leaderName names the server that leads now ("" when unknown).
 func (c *cluster) leaderName() string {
+	if s := c.leader(); s != nil {
+		return s.name
+	}
+	return ""
+}
+
+// leader is the server that leads now (nil when unknown).
+func (c *cluster) leader() *server {
 	l, err := c.api.Status().Leader()
 	if err != nil {
-		return ""
+		return nil
 	}
 	for _, s := range c.servers {
 		if s.rpc == l {
-			return s.name
+			return s
 		}
 	}
-	return ""
+	return nil
 }
 
 // waitNodesReady waits with blocking queries until n nodes are ready.

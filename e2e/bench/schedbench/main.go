@@ -5,6 +5,8 @@
 // -allocs allocations through github.com/hashicorp/nomad/api and times until
 // every allocation is placed. The same job on the same nodes run through the
 // scheduler in-process (no API, no raft) is the baseline. It prints one table.
+// With -cpuprofile FILE the servers run with enable_debug = true and the
+// leader's CPU profile of the measured runs goes to FILE (go tool pprof -top FILE).
 //
 // Run it through `make bench-schedule` (e2e/bench/schedule.sh). Everything it
 // starts (agents, their data dirs) is stopped and removed on exit, interrupt
@@ -33,6 +35,10 @@ type options struct {
 	// maxHeartbeats is the servers' max_heartbeats_per_second (0: their default).
 	maxHeartbeats float64
 	timeout       time.Duration
+	// cpuProfile, when set, is where the leader's CPU profile of the
+	// measured runs goes (their first cpuProfileFor).
+	cpuProfile    string
+	cpuProfileFor time.Duration
 }
 
 func main() {
@@ -47,6 +53,10 @@ func main() {
 	flag.Float64Var(&o.maxHeartbeats, "max-heartbeats-per-second", 0,
 		"the servers' max_heartbeats_per_second (0: their default); higher means shorter TTLs and more heartbeats")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "deadline for each wait (nodes registered, allocations placed)")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "",
+		"write the leader's CPU profile of the measured runs to this file (servers get enable_debug = true)")
+	flag.DurationVar(&o.cpuProfileFor, "cpuprofile-duration", 10*time.Second,
+		"how long -cpuprofile samples, from the start of the first measured run")
 	flag.Parse()
 	if err := o.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "schedbench:", err)
@@ -89,6 +99,9 @@ func (o options) check() error {
 	}
 	if o.timeout <= 0 {
 		errs = append(errs, "-timeout must be positive")
+	}
+	if o.cpuProfile != "" && o.cpuProfileFor < time.Second {
+		errs = append(errs, "-cpuprofile-duration must be at least 1s")
 	}
 	if len(errs) == 0 {
 		return nil
@@ -136,7 +149,7 @@ func run(o options) error {
 	}
 
 	fmt.Fprintf(os.Stderr, "schedbench: starting %d server agent(s)\n", o.servers)
-	c, err := startCluster(o.nomadBin, dir, o.servers, o.maxHeartbeats, o.timeout)
+	c, err := startCluster(o.nomadBin, dir, o.servers, o.maxHeartbeats, o.cpuProfile != "", o.timeout)
 	if err != nil {
 		return err
 	}
@@ -156,6 +169,12 @@ func run(o options) error {
 		return fmt.Errorf("%w\n%s", err, c.logTail(20))
 	}
 
+	profileDone := func() error { return nil }
+	if o.cpuProfile != "" {
+		if profileDone, err = c.startCPUProfile(o.cpuProfile, o.cpuProfileFor); err != nil {
+			return err
+		}
+	}
 	var placed []placement
 	for i := 1; i <= o.runs; i++ {
 		fmt.Fprintf(os.Stderr, "schedbench: run %d of %d: %d allocations\n", i, o.runs, o.allocs)
@@ -164,6 +183,9 @@ func run(o options) error {
 			return fmt.Errorf("run %d: %w\n%s", i, err, c.logTail(20))
 		}
 		placed = append(placed, p)
+	}
+	if err := profileDone(); err != nil {
+		return err
 	}
 
 	// Every node must still be ready: the heartbeats kept up for the whole run.
