@@ -690,6 +690,11 @@ func TestGenericSched_BridgeGoesWhereItsCNIPluginsAre(t *testing.T) {
 	must.Len(t, 2, placed)
 	for _, a := range placed {
 		must.NotEq(t, "node-1", a.NodeName)
-		must.Eq(t, map[string]int{"missing CNI plugin: portmap": 1}, a.Metrics.ConstraintFiltered)
+		// Nodes are visited in random order and the search stops once it has
+		// enough candidates, so node-1 is not always visited; when it is, the
+		// reason is named.
+		if len(a.Metrics.ConstraintFiltered) > 0 {
+			must.Eq(t, map[string]int{"missing CNI plugin: portmap": 1}, a.Metrics.ConstraintFiltered)
+		}
 	}
 }
