@@ -160,6 +160,7 @@ func (a *agentRun) Stop() {
 		}
 	}
 	_ = exec.Command("ip", "link", "delete", a.bridge).Run()
+	_ = exec.Command("iptables", "-D", "NOMAD-ADMIN", "-d", agentSubnet, "-o", a.bridge, "-j", "ACCEPT").Run()
 }
 
 // liveAllocs counts the job's allocations not yet terminal on the client.
