@@ -88,10 +88,14 @@ type AllocRunner struct {
 	updateCh     chan *structs.Allocation
 	shutdownCh   chan struct{}
 	shutdownOnce sync.Once
-	waitCh       chan struct{}
-	destroyCh    chan struct{}
-	destroyOnce  sync.Once
-	runLaunched  bool
+	// killCh is closed when the allocation's tasks are told to stop (it was
+	// stopped or is being destroyed): a setup waiting to be retried gives up.
+	killCh      chan struct{}
+	killOnce    sync.Once
+	waitCh      chan struct{}
+	destroyCh   chan struct{}
+	destroyOnce sync.Once
+	runLaunched bool
 
 	lastSent *structs.Allocation
 }
@@ -121,6 +125,7 @@ func NewAllocRunner(cfg Config) (*AllocRunner, error) {
 		coordinatorCh:      make(chan struct{}, 1),
 		updateCh:           make(chan *structs.Allocation, 16),
 		shutdownCh:         make(chan struct{}),
+		killCh:             make(chan struct{}),
 		waitCh:             make(chan struct{}),
 		destroyCh:          make(chan struct{}),
 	}
@@ -255,6 +260,9 @@ func (ar *AllocRunner) Run() {
 		return
 	}
 	if err := ar.prerun(); err != nil {
+		if errors.Is(err, errAgentShutdown) {
+			return // the next agent sets the allocation up
+		}
 		ar.logger.Error("prerun failed", "error", err)
 		for _, name := range ar.taskOrder {
 			ar.tasks[name].MarkFailedDead(fmt.Sprintf("failed to setup alloc: %v", err))

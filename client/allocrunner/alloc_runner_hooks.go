@@ -57,8 +57,11 @@ func (ar *AllocRunner) emitTaskEvent(ev *structs.TaskEvent) {
 	}
 }
 
-// prerun runs the prerun hooks in order, stopping at the first failure.
+// prerun runs the prerun hooks in order. A hook that fails is run again as the
+// group's restart policy allows (setup_retry.go); hooks that succeeded are not
+// run twice. The first failure the policy does not forgive ends the run.
 func (ar *AllocRunner) prerun() error {
+	var retry *setupRetrier
 	for _, h := range ar.hooks {
 		pre, ok := h.(interfaces.RunnerPrerunHook)
 		if !ok {
@@ -66,8 +69,18 @@ func (ar *AllocRunner) prerun() error {
 		}
 		start := time.Now()
 		ar.logger.Trace("running pre-run hook", "name", h.Name(), "start", start)
-		if err := pre.Prerun(); err != nil {
-			return fmt.Errorf("pre-run hook %q failed: %w", h.Name(), err)
+		for {
+			err := pre.Prerun()
+			if err == nil {
+				break
+			}
+			err = fmt.Errorf("pre-run hook %q failed: %w", h.Name(), err)
+			if retry == nil {
+				retry = newSetupRetrier(ar)
+			}
+			if err := retry.wait(err); err != nil {
+				return err
+			}
 		}
 		ar.logger.Trace("finished pre-run hook", "name", h.Name(), "duration", time.Since(start))
 	}

@@ -324,17 +324,23 @@ func TestAllocRunner_UserRestart(t *testing.T) {
 	must.ErrorIs(t, ar.RestartTask("nope", ev), structs.ErrNotFound)
 }
 
-// fakeConfigurator records Setup/Teardown calls.
+// fakeConfigurator records Setup/Teardown calls; its first failSetups Setups
+// fail (after rolling back, as the real one does).
 type fakeConfigurator struct {
-	mu        sync.Mutex
-	setups    int
-	teardowns int
+	mu         sync.Mutex
+	setups     int
+	teardowns  int
+	failSetups int
 }
 
 func (f *fakeConfigurator) Setup(_ context.Context, alloc *structs.Allocation, spec *structs.NetworkResource) (*structs.AllocNetworkStatus, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.setups++
+	if f.failSetups > 0 {
+		f.failSetups--
+		return nil, errors.New("plugin type=\"portmap\" failed (add): iptables: Resource temporarily unavailable")
+	}
 	// The host's own namespace stands in for a real one: the driver joins it.
 	return &structs.AllocNetworkStatus{InterfaceName: "eth0", Address: "172.26.64.9", NetnsPath: "/proc/self/ns/net"}, nil
 }
@@ -492,5 +498,55 @@ func TestAllocRunner_StoppedBeforeRunStartsNothing(t *testing.T) {
 		must.SliceNotContains(t, eventTypes(a.TaskStates[name]), structs.TaskStarted)
 		_, err := os.Stat(filepath.Join(ar.AllocDir().SharedDir, name+"-ran"))
 		must.True(t, os.IsNotExist(err))
+	}
+}
+
+// A failed network setup is retried as the group's restart policy allows, each
+// failure and restart shown on every task; when the policy gives up the
+// allocation fails with the setup error.
+func TestAllocRunner_NetworkSetupFailureFollowsRestartPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		attempts   int
+		failSetups int
+		wantStatus string
+		wantSetups int
+	}{
+		{name: "retried within policy", attempts: 2, failSetups: 2, wantStatus: structs.AllocClientStatusComplete, wantSetups: 3},
+		{name: "policy exhausted", attempts: 1, failSetups: 5, wantStatus: structs.AllocClientStatusFailed, wantSetups: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alloc := testAlloc(structs.JobTypeBatch, shTask("web", "true"), shTask("web2", "true"))
+			tg := alloc.Job.TaskGroups[0]
+			tg.Networks = structs.NetworkResources{{Mode: "bridge"}}
+			tg.RestartPolicy = &structs.RestartPolicy{Attempts: tc.attempts, Interval: time.Minute, Delay: 10 * time.Millisecond, Mode: structs.RestartPolicyModeFail}
+			nc := &fakeConfigurator{failSetups: tc.failSetups}
+			ar := newTestRunner(t, alloc, nc)
+			go ar.Run()
+			ar.waitDone(t)
+
+			a := ar.Alloc()
+			must.Eq(t, tc.wantStatus, a.ClientStatus)
+			must.Eq(t, tc.wantSetups, nc.setups)
+			for _, name := range []string{"web", "web2"} {
+				var failures, restarts int
+				for _, ev := range a.TaskStates[name].Events {
+					switch ev.Type {
+					case structs.TaskSetupFailure:
+						failures++
+						must.StrContains(t, ev.DisplayMessage, `failed to configure network mode "bridge": plugin type="portmap" failed`)
+					case structs.TaskRestarting:
+						restarts++
+					}
+				}
+				must.Eq(t, tc.attempts, restarts, must.Sprintf("task %s", name))
+				if tc.wantStatus == structs.AllocClientStatusFailed {
+					must.Eq(t, tc.attempts+1, failures, must.Sprintf("task %s", name))
+					must.True(t, a.TaskStates[name].Failed)
+				} else {
+					must.Eq(t, tc.attempts, failures, must.Sprintf("task %s", name))
+				}
+			}
+		})
 	}
 }

@@ -67,7 +67,7 @@ func (h *allocNetworkHook) Prerun() error {
 		return nil
 	}
 	if h.configurator == nil {
-		return fmt.Errorf("network mode %q is not supported yet on this client", mode)
+		return unrecoverableError{fmt.Errorf("network mode %q is not supported yet on this client", mode)}
 	}
 	if existing := h.setter.NetworkStatus(); existing != nil {
 		h.logger.Debug("reusing network from before the agent restarted", "address", existing.Address, "netns", existing.NetnsPath)

@@ -187,6 +187,7 @@ func (ar *AllocRunner) waitUntil(cond func() bool) bool {
 // and kill_signal. Poststop tasks are only killed when destroying. It blocks
 // until the killed tasks are dead.
 func (ar *AllocRunner) killTasks(mkEvent func() *structs.TaskEvent, destroy, groupDelay bool) {
+	ar.killOnce.Do(func() { close(ar.killCh) })
 	if destroy {
 		ar.mu.Lock()
 		ar.destroying = true
