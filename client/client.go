@@ -134,6 +134,7 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 		logger.Error("failed to restore state", "error", err)
 	}
 	c.collectLeakedNetworks()
+	c.prepareHostNetwork()
 
 	c.wg.Add(3)
 	go c.registerAndHeartbeat()

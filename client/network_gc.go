@@ -89,3 +89,24 @@ func (c *Client) collectLeakedNetworks() {
 	}
 	c.logger.Debug("collected leaked allocation networks", "live_allocs", len(live))
 }
+
+// hostPreparer is implemented by configurators that set up, once at client
+// start, what every allocation network shares on the host.
+type hostPreparer interface {
+	Prepare(ctx context.Context) error
+}
+
+// prepareHostNetwork makes the shared host rules before any allocation needs
+// them, so the first setups neither pay for them nor race to create them. A
+// failure is only logged: each setup checks and makes them again.
+func (c *Client) prepareHostNetwork() {
+	p, ok := c.config.NetworkConfigurator.(hostPreparer)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.shutdownCtx, networkGCTimeout)
+	defer cancel()
+	if err := p.Prepare(ctx); err != nil {
+		c.logger.Warn("failed to prepare host rules for group networks; the first setup will retry", "error", err)
+	}
+}

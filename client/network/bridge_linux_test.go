@@ -246,3 +246,25 @@ func testBridgeSetupReplacesLeftovers(t *testing.T, backend string) {
 	}
 	must.Eq(t, 1, countLines(w.sh(w.host, "iptables-save", "-t", "nat"), "-A POSTROUTING -s "+st.Address+"/32"))
 }
+
+// TestPrepare: at client start the host rules every bridge setup needs are made
+// once — the admin rule, the firewall plugin's chain and jumps, the localnet
+// guard — before any allocation; the first setup adds none of them again.
+func TestPrepare(t *testing.T) {
+	w := newWorld(t, nil)
+	must.NoError(t, w.do(func() error { return w.c.Prepare(context.Background()) }))
+	rules := w.sh(w.host, "iptables-save", "-t", "filter")
+	for _, want := range []string{
+		"-A " + DefaultAdminChain + " -d " + DefaultBridgeSubnet + " -o " + DefaultBridgeName + " -j ACCEPT",
+		`-A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD`,
+		`-A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides" -j ` + DefaultAdminChain,
+		"-A INPUT -j " + LocalnetGuardChain,
+	} {
+		must.Eq(t, 1, countLines(rules, want), must.Sprintf("want once: %s\n%s", want, rules))
+	}
+
+	w.setup(newAlloc(port("http", 28080, 8080)), bridgeSpec)
+	after := w.sh(w.host, "iptables-save", "-t", "filter")
+	must.Eq(t, 1, countLines(after, "-j CNI-FORWARD"), must.Sprint(after))
+	must.Eq(t, 1, countLines(after, "-o "+DefaultBridgeName+" -j ACCEPT"), must.Sprint(after))
+}

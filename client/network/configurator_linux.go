@@ -35,6 +35,17 @@ type Configurator struct {
 
 var _ interfaces.NetworkConfigurator = (*Configurator)(nil)
 
+// Prepare makes, at client start, what every bridge setup needs on the host:
+// NOMAD-ADMIN with its subnet rule, the firewall plugin's CNI-FORWARD chain and
+// jumps, and the NOMAD-LOCALNET guard. Setup still checks them (one
+// iptables-save) and puts back whatever an operator or a firewall reload
+// removed since.
+func (c *Configurator) Prepare(ctx context.Context) error {
+	hostRulesMu.Lock()
+	defer hostRulesMu.Unlock()
+	return c.ipt.ensureHostRules(ctx, c.cfg.AdminChain, c.cfg.BridgeName, c.cfg.BridgeSubnet)
+}
+
 // NewConfigurator validates cfg (defaults applied) and renders the bridge
 // conflist. It touches nothing on the host (unless the nat backend is iptables,
 // it dry-runs nft once to choose or check it).

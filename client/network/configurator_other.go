@@ -33,6 +33,9 @@ func (*Configurator) Check(context.Context, *structs.Allocation, *structs.Networ
 	return ErrUnsupported
 }
 
+// Prepare has nothing to prepare.
+func (*Configurator) Prepare(context.Context) error { return nil }
+
 // GC has nothing to collect.
 func (*Configurator) GC(context.Context, map[string]bool) error { return nil }
 

@@ -4,7 +4,7 @@
 #
 # Usage: e2e/bench/network.sh [netbench flags], e.g. -runs 50 -agent-allocs 0
 # Everything it creates (a throwaway network namespace, the agent's own bridge
-# nbench0 and subnet 172.31.251.0/24, temp dirs) is removed on exit, failure and
+# nbench0 and subnet 172.31.253.0/24, temp dirs) is removed on exit, failure and
 # interrupt included.
 set -euo pipefail
 

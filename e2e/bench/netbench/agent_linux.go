@@ -37,7 +37,7 @@ type agentResult struct {
 const (
 	agentJobID  = "netbench"
 	agentBridge = "nbench0"
-	agentSubnet = "172.31.251.0/24"
+	agentSubnet = "172.31.253.0/24" // not an e2e test's subnet: both may run at once
 )
 
 func startAgent(bin, dir string) (*agentRun, error) {
