@@ -107,6 +107,7 @@ func run(runs, burstN, agentN int, nomadBin, testapp string, cniPath []string) e
 	if err != nil {
 		return err
 	}
+	atExit(func() { m.db.Close() })
 
 	ctx := context.Background()
 	all := make([]*series, len(m.paths))
@@ -207,9 +208,9 @@ func report(out *os.File, runs int, all []*series, colds []sample, backend strin
 	tw.Flush()
 	fmt.Fprintln(out)
 	for _, b := range benchBackends {
-		h, c := p50["configurator, "+b], p50["bare CNI chain, "+b]
+		h, c := p50["hook, "+b], p50["bare CNI chain, "+b]
 		if h > 0 && c > 0 {
-			fmt.Fprintf(out, "configurator vs bare chain (%s), setup p50: %+.0f%% (target: under +10%%; absolute target p50 < 150 ms)\n",
+			fmt.Fprintf(out, "hook vs bare chain (%s), setup p50: %+.0f%% (target: under +10%%; absolute target p50 < 150 ms)\n",
 				b, 100*(float64(h)/float64(c)-1))
 		}
 	}

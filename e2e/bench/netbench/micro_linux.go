@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netnomad/netnomad/client/network"
+	"github.com/netnomad/netnomad/client/state"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
@@ -80,6 +81,7 @@ type path struct {
 // chain, under each NAT backend, in one throwaway world.
 type micro struct {
 	w       *world
+	db      *state.BoltStateDB    // the client state the hook persists each status to
 	burstC  *network.Configurator // the configurator as the agent makes it (default backend)
 	backend string                // the default backend on this host
 	paths   []path
@@ -88,7 +90,11 @@ type micro struct {
 // With noFirewall, each backend also gets the bare chain without the firewall
 // plugin (what pre-created subnet-wide FORWARD rules would allow).
 func newMicro(w *world, cniPath []string, logger hclog.Logger, backends []string, noFirewall bool) (*micro, error) {
-	m := &micro{w: w}
+	db, err := state.NewBoltStateDB(filepath.Join(w.dir, "client-state"))
+	if err != nil {
+		return nil, err
+	}
+	m := &micro{w: w, db: db}
 	cfg := func(name, backend string) network.Config {
 		return network.Config{
 			Logger:       logger,
@@ -116,7 +122,7 @@ func newMicro(w *world, cniPath []string, logger hclog.Logger, backends []string
 		}
 		bare := libcni.NewCNIConfigWithCacheDir(cniPath, filepath.Join(w.dir, "cache-bare-"+backend), nil)
 		m.paths = append(m.paths,
-			path{name: "configurator, " + backend, run: func(ctx context.Context) (sample, error) { return m.hook(ctx, c) }},
+			path{name: "hook, " + backend, run: func(ctx context.Context) (sample, error) { return m.hook(ctx, c) }},
 			path{name: "bare CNI chain, " + backend, run: func(ctx context.Context) (sample, error) { return m.chain(ctx, bare, list) }},
 		)
 		if noFirewall {
@@ -135,7 +141,9 @@ func newMicro(w *world, cniPath []string, logger hclog.Logger, backends []string
 	return m, nil
 }
 
-// hook runs one allocation's Setup and Teardown through the configurator.
+// hook does for one allocation what the alloc runner's network hook does:
+// Setup through the configurator and the status persisted to the client's
+// state (bbolt, fsync'd) before any task would start; then Teardown.
 func (m *micro) hook(ctx context.Context, c *network.Configurator) (sample, error) {
 	a := benchAlloc(benchHostPort)
 	var s sample
@@ -143,6 +151,9 @@ func (m *micro) hook(ctx context.Context, c *network.Configurator) (sample, erro
 		c0, t0 := cpuNow(), time.Now()
 		s.win.start = monoNow()
 		st, err := c.Setup(ctx, a, bridgeSpec)
+		if err == nil {
+			err = m.db.PutNetworkStatus(a.ID, st)
+		}
 		s.win.end = monoNow()
 		t1, c1 := time.Now(), cpuNow()
 		if err != nil {
