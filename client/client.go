@@ -51,6 +51,9 @@ type Client struct {
 	// checkWatcher restarts tasks whose checks with a check_restart stay
 	// unhealthy (nil without a consul block).
 	checkWatcher *watcher.Watcher
+	// consulFingerprint sets the node's consul.* attributes (nil without a
+	// consul block).
+	consulFingerprint consulAttributes
 
 	// registered is closed once the node is registered.
 	registered chan struct{}
@@ -124,11 +127,24 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 			Getter: consulsr.CheckStatuses{Agent: consul.Agent()},
 			Logger: logger,
 		})
+		if c.consulFingerprint, err = fingerprint.NewConsulFingerprint(cfg.Consul); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 
 	if err := c.setupNode(nodeID, secretID); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// Consul is asked once before the first registration, so that a node whose
+	// agent answers takes Connect work from the start.
+	consulAvailable := false
+	if c.consulFingerprint != nil {
+		if consulAvailable, _ = c.applyConsulFingerprint(); !consulAvailable {
+			logger.Warn("consul agent is unavailable; Connect tasks will not be placed here until it answers",
+				"address", cfg.Consul.Address)
+		}
 	}
 	if err := c.restoreState(); err != nil {
 		logger.Error("failed to restore state", "error", err)
@@ -143,6 +159,10 @@ func NewClient(cfg *config.Config, servers ServerAPI) (*Client, error) {
 	c.wg.Add(2)
 	go c.gcLoop()
 	go c.watchDrivers()
+	if c.consulFingerprint != nil {
+		c.wg.Add(1)
+		go c.watchConsul(consulAvailable)
+	}
 	if c.checkWatcher != nil {
 		c.wg.Add(1)
 		go func() {

@@ -2,6 +2,7 @@ package client
 
 import (
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/netnomad/netnomad/client/fingerprint"
@@ -27,7 +28,10 @@ func (c *Client) watchDrivers() {
 		}
 		c.logger.Info("driver fingerprint changed; updating node")
 		c.nodeMu.Lock()
-		c.node.Attributes = updated.Attributes
+		// Only the driver attributes: others (consul.*) have their own
+		// updaters and may have changed since node was copied.
+		maps.DeleteFunc(c.node.Attributes, func(k, _ string) bool { return isDriverAttribute(k) })
+		maps.Copy(c.node.Attributes, pickDriverAttributes(updated.Attributes))
 		c.node.Drivers = updated.Drivers
 		c.nodeMu.Unlock()
 		select {
@@ -40,14 +44,17 @@ func (c *Client) watchDrivers() {
 
 // driversChanged compares the driver.* attributes.
 func driversChanged(old, updated map[string]string) bool {
-	pick := func(m map[string]string) map[string]string {
-		out := map[string]string{}
-		for k, v := range m {
-			if len(k) > 7 && k[:7] == "driver." {
-				out[k] = v
-			}
+	return !maps.Equal(pickDriverAttributes(old), pickDriverAttributes(updated))
+}
+
+func isDriverAttribute(key string) bool { return strings.HasPrefix(key, "driver.") }
+
+func pickDriverAttributes(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if isDriverAttribute(k) {
+			out[k] = v
 		}
-		return out
 	}
-	return !maps.Equal(pick(old), pick(updated))
+	return out
 }

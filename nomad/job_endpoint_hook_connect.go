@@ -53,12 +53,6 @@ const (
 // re-submitting the stored (already mutated) job, produces the same job, so
 // neither a task nor a port is ever added twice and the job version does not move.
 type jobConnectHook struct {
-	// consulConstraints adds Nomad 1.x's task constraints on the client's Consul
-	// (`${attr.consul.version} semver >= 1.8.0`, `${attr.consul.grpc} > 0`) to the
-	// injected sidecar. Off by default: our clients do not fingerprint Consul
-	// yet, so the constraints would filter out every node.
-	consulConstraints bool
-
 	// sidecarDriver and sidecarConfig, when sidecarDriver is set, replace the
 	// default Envoy task's "docker" driver and config, e.g. with raw_exec running
 	// a host envoy for operators without Docker. sidecarConfig is copied for
@@ -152,9 +146,6 @@ func (h jobConnectHook) injectSidecar(job *structs.Job, tg *structs.TaskGroup, s
 			task.Driver, task.Config = h.sidecarDriver, copyConfigMap(h.sidecarConfig)
 		}
 		task.Name = uniqueTaskName(job, tg, s.Name, task.Name)
-		if h.consulConstraints {
-			task.Constraints = connectSidecarConstraints()
-		}
 		tg.Tasks = append(tg.Tasks, task)
 	}
 	if st := s.Connect.SidecarTask; st != nil {
@@ -208,10 +199,15 @@ func newConnectSidecarTask(service string) *structs.Task {
 		},
 		ShutdownDelay: connectSidecarShutdownDelay,
 		KillTimeout:   connectSidecarKillTimeout,
+		Constraints:   connectSidecarConstraints(),
 	}
 }
 
-// connectSidecarConstraints are Nomad 1.3+'s placement constraints of a sidecar.
+// connectSidecarConstraints are Nomad 1.x's placement constraints of an
+// injected sidecar: the client's Consul (fingerprinted as consul.*) must be
+// recent enough for Nomad's Envoy bootstrap and serve xDS over gRPC. A node
+// without Consul, or with Consul's gRPC off, fails them, and `nomad job plan`
+// names the constraint. A user's own connect-proxy task gets none, as in Nomad.
 func connectSidecarConstraints() []*structs.Constraint {
 	return []*structs.Constraint{
 		{LTarget: "${attr.consul.version}", RTarget: ">= 1.8.0", Operand: structs.ConstraintSemver},

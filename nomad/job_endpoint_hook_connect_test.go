@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netnomad/netnomad/nomad/mock"
 	"github.com/netnomad/netnomad/nomad/structs"
 	"github.com/netnomad/netnomad/scheduler"
 	"github.com/shoenig/test/must"
@@ -115,7 +114,10 @@ func assertDefaultSidecar(t *testing.T, tg *structs.TaskGroup, service string) {
 	must.Eq(t, tg.RestartPolicy, task.RestartPolicy)
 	must.SliceEmpty(t, task.Services)
 	must.False(t, task.Leader)
-	must.SliceEmpty(t, task.Constraints)
+	must.Eq(t, []*structs.Constraint{
+		{LTarget: "${attr.consul.version}", RTarget: ">= 1.8.0", Operand: "semver"},
+		{LTarget: "${attr.consul.grpc}", RTarget: "0", Operand: ">"},
+	}, task.Constraints)
 
 	p := dynamicPort(t, tg, "connect-proxy-"+service)
 	must.Eq(t, -1, p.To)
@@ -428,7 +430,7 @@ func TestConnectHook_InterpolatesServiceName(t *testing.T) {
 }
 
 func TestConnectHook_ConsulConstraints(t *testing.T) {
-	job := mutate(t, jobConnectHook{consulConstraints: true}, countdashJob())
+	job := mutate(t, jobConnectHook{}, countdashJob())
 	task := job.LookupTaskGroup("api").LookupTask("connect-proxy-count-api")
 	must.Eq(t, []*structs.Constraint{
 		{LTarget: "${attr.consul.version}", RTarget: ">= 1.8.0", Operand: "semver"},
@@ -651,9 +653,7 @@ func TestJobRegister_ConnectRealScheduler(t *testing.T) {
 	must.NoError(t, err)
 	t.Cleanup(s.Shutdown)
 
-	node := mock.Node()
-	node.Attributes["driver.docker"] = "1"
-	node.Drivers["docker"] = &structs.DriverInfo{Detected: true, Healthy: true, Attributes: map[string]string{"driver.docker": "1"}}
+	node := connectNode("1.21.4", "8502")
 	_, err = s.NodeRegister(node)
 	must.NoError(t, err)
 

@@ -250,6 +250,10 @@ func (b *Builder) setPorts(m map[string]string) {
 // setUpstreams adds NOMAD_UPSTREAM_{IP,PORT,ADDR}_<name> for every upstream of
 // every Connect service of the group, once as named and once cleaned. The IP is
 // always 127.0.0.1, as in Nomad.
+// defaultUpstreamBindAddress is where Envoy listens for an upstream without a
+// local_bind_address.
+const defaultUpstreamBindAddress = "127.0.0.1"
+
 func (b *Builder) setUpstreams(m map[string]string) {
 	if b.alloc == nil {
 		return
@@ -264,10 +268,16 @@ func (b *Builder) setUpstreams(m map[string]string) {
 		}
 		for _, u := range s.Connect.SidecarService.Proxy.Upstreams {
 			port := strconv.Itoa(u.LocalBindPort)
+			// Envoy listens for the upstream on local_bind_address (Consul's
+			// default: loopback) inside the group's namespace.
+			ip := u.LocalBindAddress
+			if ip == "" {
+				ip = defaultUpstreamBindAddress
+			}
 			for _, name := range []string{u.DestinationName, CleanEnvVar(u.DestinationName, '_')} {
-				m[UpstreamIPPrefix+name] = "127.0.0.1"
+				m[UpstreamIPPrefix+name] = ip
 				m[UpstreamPortPrefix+name] = port
-				m[UpstreamAddrPrefix+name] = net.JoinHostPort("127.0.0.1", port)
+				m[UpstreamAddrPrefix+name] = net.JoinHostPort(ip, port)
 			}
 		}
 	}

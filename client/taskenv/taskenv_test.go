@@ -216,14 +216,17 @@ func TestBuild_Upstreams(t *testing.T) {
 		t.Run(task.Name, func(t *testing.T) {
 			env := NewBuilder(testNode(), alloc, task, "").Build().Map()
 			for k, v := range map[string]string{
-				"NOMAD_UPSTREAM_IP_count-api":   "127.0.0.1",
+				// local_bind_address is where Envoy listens: the variables carry it.
+				"NOMAD_UPSTREAM_IP_count-api":   "127.0.0.2",
 				"NOMAD_UPSTREAM_PORT_count-api": "8080",
-				"NOMAD_UPSTREAM_ADDR_count-api": "127.0.0.1:8080",
-				"NOMAD_UPSTREAM_IP_count_api":   "127.0.0.1",
+				"NOMAD_UPSTREAM_ADDR_count-api": "127.0.0.2:8080",
+				"NOMAD_UPSTREAM_IP_count_api":   "127.0.0.2",
 				"NOMAD_UPSTREAM_PORT_count_api": "8080",
-				"NOMAD_UPSTREAM_ADDR_count_api": "127.0.0.1:8080",
-				"NOMAD_UPSTREAM_ADDR_cache":     "127.0.0.1:6379",
-				"NOMAD_UPSTREAM_PORT_cache":     "6379",
+				"NOMAD_UPSTREAM_ADDR_count_api": "127.0.0.2:8080",
+				// Without one, Envoy's default: loopback.
+				"NOMAD_UPSTREAM_IP_cache":   "127.0.0.1",
+				"NOMAD_UPSTREAM_ADDR_cache": "127.0.0.1:6379",
+				"NOMAD_UPSTREAM_PORT_cache": "6379",
 			} {
 				must.Eq(t, v, env[k], must.Sprintf("variable %s", k))
 			}

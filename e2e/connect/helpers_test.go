@@ -1,12 +1,15 @@
 package connect
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -193,4 +196,31 @@ func dashboardEnv(t *testing.T, alloc *api.Allocation) string {
 		return err
 	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)))
 	return body
+}
+
+// waitDialFromNamespace runs `testapp dial` inside the allocation's network
+// namespace until it reports that addr accepted a TCP connection.
+func waitDialFromNamespace(t *testing.T, allocID, addr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	netns := filepath.Join("/var/run/netns", allocID)
+	cmd := exec.CommandContext(ctx, "nsenter", "--net="+netns, framework.TestApp(t), "dial", "-addr", addr)
+	stdout, err := cmd.StdoutPipe()
+	must.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	must.NoError(t, cmd.Start())
+	defer func() {
+		cancel()
+		_ = cmd.Wait()
+	}()
+	var last string
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		if last = scanner.Text(); last == "ok" {
+			return
+		}
+	}
+	t.Fatalf("%s could not reach %s from its namespace %s: last %q; stderr: %s", allocID, addr, netns, last, stderr.String())
 }

@@ -43,7 +43,8 @@ job "countdash" {
     network {
       mode = "bridge"
       port "http" {
-        to = 9002
+        static = 9002
+        to     = 9002
       }
     }
 
