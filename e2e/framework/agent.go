@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,6 +35,8 @@ type Agent struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	API     *api.Client
+	// allocIDs are the allocations this agent ran (procleak.go).
+	allocIDs map[string]bool
 }
 
 // AgentOption adjusts an agent's HCL config.
@@ -139,8 +142,13 @@ plugin "raw_exec" {
 	if o.dev {
 		args = append(args, "-dev")
 	}
-	a.start(args)
+	// Cleanups run last-in first-out: the check runs once the agent is
+	// stopped and its jobs purged (and after the cleanups of anything the test
+	// started later, such as a purge of the servers' jobs). Registered before
+	// the start, so an agent that never becomes ready is stopped too.
+	t.Cleanup(a.assertNoTaskProcesses)
 	t.Cleanup(a.Stop)
+	a.start(args)
 	return a
 }
 
@@ -294,6 +302,7 @@ func (a *Agent) stopProcess() {
 		return
 	default:
 	}
+	a.recordAllocs()
 	a.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-a.done:
@@ -306,6 +315,7 @@ func (a *Agent) stopProcess() {
 
 // Kill ends the agent with SIGKILL, as a crash would.
 func (a *Agent) Kill() {
+	a.recordAllocs()
 	a.cmd.Process.Kill()
 	<-a.done
 }
@@ -349,12 +359,32 @@ func (a *Agent) Run(args ...string) Result {
 	return Result{Stdout: out.String(), Stderr: errb.String(), ExitCode: code}
 }
 
-func freePort(t testing.TB) int {
+func freePort(t testing.TB) int { return FreePort(t) }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
+
+// FreePort is a TCP port on 127.0.0.1 that was free a moment ago and that this
+// test process has not handed out before. The kernel may return a port it has
+// just freed, and the agents of a test bind their ports only later: without
+// the check, one server's raft port could be another's HTTP port.
+func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		must.NoError(t, err)
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		portsMu.Lock()
+		fresh := !portsGiven[port]
+		portsGiven[port] = true
+		portsMu.Unlock()
+		if fresh {
+			return port
+		}
+	}
 }
 
 // hclList renders strings as an HCL list.

@@ -233,13 +233,7 @@ func batchJob(id string) *api.Job {
 
 func intp(i int) *int { return &i }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return framework.FreePort(t) }
 
 // TestRaft_LeaderLoss: three server agents elect one leader; a job registered
 // through a follower is forwarded and stored on all; killing the leader elects a
