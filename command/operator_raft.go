@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/cli"
+	"github.com/hashicorp/nomad/api"
 )
 
 // NewOperatorCommand is `nomad operator`.
@@ -80,7 +81,9 @@ func (c *OperatorRaftListCommand) Run(args []string) int {
 		c.Ui.Error(fmt.Sprintf("Error initializing client: %s", err))
 		return 1
 	}
-	reply, err := client.Operator().RaftGetConfiguration(nil)
+	// -stale lets any server answer (the servers forward reads to the leader
+	// otherwise), for an outage without a leader.
+	reply, err := client.Operator().RaftGetConfiguration(&api.QueryOptions{AllowStale: stale})
 	if err != nil {
 		c.Ui.Error(fmt.Sprintf("Failed to retrieve raft configuration: %v", err))
 		return 1

@@ -70,8 +70,9 @@ type Config struct {
 	// LeaderWait bounds how long NewServer waits to lead when it bootstraps alone
 	// (default 30s).
 	LeaderWait time.Duration
-	// DataDir, when set, keeps the raft log and snapshots on disk
-	// (<DataDir>/server/raft) so the state survives restarts; empty keeps it in
+	// DataDir is the server's own directory (the agent's <data_dir>/server or
+	// server.data_dir). When set, the raft log and snapshots are kept on disk
+	// (<DataDir>/raft) so the state survives restarts; empty keeps them in
 	// memory only (-dev).
 	DataDir string
 	// ConnectSidecar, when its Driver is set, is the operator's default for the

@@ -25,7 +25,7 @@ const (
 var ErrNotLeader = raft.ErrNotLeader
 
 // raftDir is where a server keeps raft.db and its snapshots.
-func raftDir(dataDir string) string { return filepath.Join(dataDir, "server", "raft") }
+func raftDir(dataDir string) string { return filepath.Join(dataDir, "raft") }
 
 // setupRaft creates the raft node: with a data dir, raft-boltdb at
 // <data_dir>/server/raft/raft.db and file snapshots beside it; without, an

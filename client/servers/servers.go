@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -105,15 +106,26 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// parseServer accepts "host:port" or an http(s) URL.
+// DefaultPort is the port of a server address given without one: the servers'
+// HTTP port, which is what clients talk to (Nomad's clients default to the RPC
+// port 4647; ours use HTTP).
+const DefaultPort = "4646"
+
+// parseServer accepts "host", "host:port" or an http(s) URL. A bare host gets
+// DefaultPort; a URL is used as written (its scheme's port when it names none,
+// e.g. a TLS proxy on 443).
 func parseServer(s string) (*url.URL, error) {
 	raw := s
-	if !strings.Contains(raw, "://") {
+	bare := !strings.Contains(raw, "://")
+	if bare {
 		raw = "http://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Host == "" || u.Hostname() == "" {
 		return nil, fmt.Errorf("invalid server address %q", s)
+	}
+	if bare && u.Port() == "" {
+		u.Host = net.JoinHostPort(u.Hostname(), DefaultPort)
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return u, nil

@@ -128,3 +128,25 @@ func TestNew_Validates(t *testing.T) {
 	_, err = New(Config{Servers: []string{"http://"}})
 	must.ErrorContains(t, err, "invalid server address")
 }
+
+// TestParseServer_DefaultPort: a server given as a bare host is reached on the
+// HTTP port 4646, not on port 80; a URL is used as written.
+func TestParseServer_DefaultPort(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"host", "10.0.0.1", "http://10.0.0.1:4646"},
+		{"name", "nomad-1.example", "http://nomad-1.example:4646"},
+		{"ipv6", "[fd00::1]", "http://[fd00::1]:4646"},
+		{"host and port", "10.0.0.1:5646", "http://10.0.0.1:5646"},
+		{"url with port", "http://10.0.0.1:5646/", "http://10.0.0.1:5646"},
+		{"url without port", "https://nomad.example", "https://nomad.example"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := parseServer(tc.in)
+			must.NoError(t, err)
+			must.Eq(t, tc.want, u.String())
+		})
+	}
+}

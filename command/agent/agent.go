@@ -115,12 +115,17 @@ func (a *Agent) setupServer() error {
 }
 
 // serverDataDir is where the server keeps its state: nowhere in -dev (in memory,
-// as Nomad's dev mode), the data dir otherwise.
+// as Nomad's dev mode), else server.data_dir, by default <data_dir>/server.
 func (a *Agent) serverDataDir() string {
 	if a.config.DevMode {
 		return ""
 	}
-	return a.config.DataDir
+	return firstNonEmpty(a.config.Server.DataDir, filepath.Join(a.config.DataDir, "server"))
+}
+
+// clientStateDir is client.state_dir, by default <data_dir>/client.
+func (a *Agent) clientStateDir() string {
+	return firstNonEmpty(a.config.Client.StateDir, filepath.Join(a.config.DataDir, "client"))
 }
 
 func (a *Agent) setupClient() error {
@@ -135,7 +140,7 @@ func (a *Agent) setupClient() error {
 		NodeName:            a.nodeName(),
 		NodeClass:           c.NodeClass,
 		DataDir:             a.config.DataDir,
-		StateDir:            firstNonEmpty(c.StateDir, filepath.Join(a.config.DataDir, "client")),
+		StateDir:            a.clientStateDir(),
 		AllocDir:            firstNonEmpty(c.AllocDir, filepath.Join(a.config.DataDir, "alloc")),
 		NetworkInterface:    c.NetworkInterface,
 		Meta:                c.Meta,
@@ -237,7 +242,7 @@ func (a *Agent) enabledDrivers() map[string]drivers.Driver {
 	out := map[string]drivers.Driver{}
 	if a.config.PluginEnabled("raw_exec") {
 		out["raw_exec"] = rawexec.New(a.logger.Named("driver"), rawexec.Config{
-			StateDir: filepath.Join(a.config.DataDir, "client", "driver", "raw_exec"),
+			StateDir: filepath.Join(a.clientStateDir(), "driver", "raw_exec"),
 		})
 	}
 	return out
@@ -294,12 +299,16 @@ func (a *Agent) nodeName() string {
 	return name
 }
 
-// advertiseHTTP is the HTTP address put on the node, where `nomad alloc logs` goes.
+// advertiseHTTP is the HTTP address put on the node, where servers send
+// `nomad alloc logs`: advertise.http, its port defaulting (as Nomad's) to the
+// HTTP port, else the HTTP listener with 0.0.0.0 shown as 127.0.0.1. The port
+// is the listener's, which is ports.http unless that is 0 (tests).
 func (a *Agent) advertiseHTTP() string {
-	if a.config.Advertise != nil && a.config.Advertise.HTTP != "" {
-		return a.config.Advertise.HTTP
-	}
 	host, port, _ := net.SplitHostPort(a.http.Addr())
+	if a.config.Advertise != nil && a.config.Advertise.HTTP != "" {
+		p, _ := strconv.Atoi(port)
+		return withDefaultPort(a.config.Advertise.HTTP, p)
+	}
 	if host == "0.0.0.0" || host == "::" || host == "" {
 		host = "127.0.0.1"
 	}

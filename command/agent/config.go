@@ -56,6 +56,9 @@ type ServerConfig struct {
 	NumSchedulers   int                  `hcl:"num_schedulers"`
 	Connect         *ServerConnectConfig `hcl:"connect"`
 	ServerJoin      *ServerJoinConfig    `hcl:"server_join"`
+	// DataDir holds the server's raft log and snapshots (<DataDir>/raft);
+	// empty means <data_dir>/server, as Nomad's.
+	DataDir string `hcl:"data_dir"`
 	// HeartbeatGrace, MinHeartbeatTTL (durations such as "10s") and
 	// MaxHeartbeatsPerSecond tune how soon a silent client node is marked
 	// down; see heartbeat_config.go.
@@ -215,6 +218,7 @@ func (c *Config) Merge(b *Config) *Config {
 		if b.Server.BootstrapExpect != 0 {
 			s.BootstrapExpect = b.Server.BootstrapExpect
 		}
+		str(&s.DataDir, b.Server.DataDir)
 		if b.Server.NumSchedulers != 0 {
 			s.NumSchedulers = b.Server.NumSchedulers
 		}

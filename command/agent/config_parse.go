@@ -27,7 +27,7 @@ var configSchema = schema{
 	"ports":     {"http": nil, "rpc": nil, "serf": nil},
 	"advertise": {"http": nil, "rpc": nil, "serf": nil},
 	"server": {
-		"enabled": nil, "bootstrap_expect": nil, "num_schedulers": nil,
+		"enabled": nil, "bootstrap_expect": nil, "data_dir": nil, "num_schedulers": nil,
 		"heartbeat_grace": nil, "min_heartbeat_ttl": nil, "max_heartbeats_per_second": nil,
 		"raft_snapshot_threshold": nil, "raft_snapshot_interval": nil, "raft_trailing_logs": nil,
 		"connect":     {"sidecar_driver": nil, "sidecar_command": nil, "sidecar_args": nil},

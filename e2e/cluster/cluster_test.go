@@ -66,6 +66,16 @@ func TestCluster_ClientKilledAllocsRescheduled(t *testing.T) {
 	must.StrContains(t, res.Stdout, "running")
 	must.StrContains(t, res.Stdout, solo.ID[:8])
 
+	// The client agent advertises `http = "127.0.0.1"` without a port: the
+	// server must still reach it for the task's logs.
+	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
+		res := server.Run("alloc", "logs", solo.ID)
+		if res.ExitCode != 0 || !strings.Contains(res.Stdout, "task started") {
+			return fmt.Errorf("alloc logs through the server: exit %d, stdout %q, stderr %q", res.ExitCode, res.Stdout, res.Stderr)
+		}
+		return nil
+	}), wait.Timeout(10*time.Second), wait.Gap(100*time.Millisecond)))
+
 	// Kill the client running "solo" and every task it started.
 	victim := nodeIDs[solo.NodeID]
 	var victimPIDs []int
@@ -160,9 +170,10 @@ func sleepJob(id string, count int, distinct bool) *api.Job {
 	if distinct {
 		tg.Constrain(&api.Constraint{Operand: "distinct_hosts", RTarget: "true"})
 	}
-	// The task records its PID (as e2e/jobs' jobs do) so the test can kill it.
+	// The task records its PID (as e2e/jobs' jobs do) so the test can kill it,
+	// and says it started, for `nomad alloc logs`.
 	task := api.NewTask("t", "raw_exec").SetConfig("command", "/bin/sh").
-		SetConfig("args", []string{"-c", "echo $$ >> ${NOMAD_ALLOC_DIR}/pids; exec sleep 1000"})
+		SetConfig("args", []string{"-c", "echo $$ >> ${NOMAD_ALLOC_DIR}/pids; echo task started; exec sleep 1000"})
 	cpu, mem := 20, 16
 	task.Resources = &api.Resources{CPU: &cpu, MemoryMB: &mem}
 	tg.AddTask(task)
