@@ -30,7 +30,7 @@ bench: ## scheduler placement throughput
 bench-network: ## bridge network setup: our configurator vs the bare CNI chain, 50 allocs at once (root)
 	./e2e/bench/network.sh $(BENCH_ARGS)
 
-bench-schedule: ## placements/s with 5,000 simulated nodes through the API and raft vs the scheduler in-process
+bench-schedule: ## placements/s with 5,000 simulated nodes through the API and raft vs the scheduler in-process; job registrations/s through the API
 	./e2e/bench/schedule.sh $(BENCH_ARGS)
 
 demo: deps build ## start a dev agent and run the bridge-networked example job (Ctrl-C stops both)

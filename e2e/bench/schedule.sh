@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scheduling benchmark through the API (issue 5): builds nomad and schedbench,
+# Scheduling and job registration benchmark through the API (issue 5): builds nomad and schedbench,
 # then runs schedbench and prints its table. See e2e/bench/schedbench.
 #
 # Usage: e2e/bench/schedule.sh [schedbench flags], e.g. -servers 3 -allocs 2000

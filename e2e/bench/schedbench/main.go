@@ -4,7 +4,10 @@
 // client agents do and keeps them heartbeating, then submits a service job of
 // -allocs allocations through github.com/hashicorp/nomad/api and times until
 // every allocation is placed. The same job on the same nodes run through the
-// scheduler in-process (no API, no raft) is the baseline. It prints one table.
+// scheduler in-process (no API, no raft) is the baseline. Then it registers
+// -registers small jobs through the API, one at a time and 16 at a time (with
+// -servers 3: through a follower, which forwards to the leader, and through the
+// leader) and times the register calls. It prints one table.
 // With -cpuprofile FILE the servers run with enable_debug = true and the
 // leader's CPU profile of the measured runs goes to FILE (go tool pprof -top FILE).
 //
@@ -25,11 +28,14 @@ import (
 
 // options are the command-line flags.
 type options struct {
-	nomadBin     string
-	servers      int
-	nodes        int
-	allocs       int
-	runs         int
+	nomadBin string
+	servers  int
+	nodes    int
+	allocs   int
+	runs     int
+	// registers is the number of small jobs registered per pass of the
+	// registration phase (0 skips it).
+	registers    int
 	registerers  int
 	heartbeaters int
 	// maxHeartbeats is the servers' max_heartbeats_per_second (0: their default).
@@ -48,6 +54,8 @@ func main() {
 	flag.IntVar(&o.nodes, "nodes", 5000, "simulated client nodes registered through the API")
 	flag.IntVar(&o.allocs, "allocs", 1000, "allocations of the service job (count)")
 	flag.IntVar(&o.runs, "runs", 3, "job submissions measured, each with a fresh job ID, purged after")
+	flag.IntVar(&o.registers, "registers", 500,
+		"small jobs registered through the API per pass (1 and 16 writers; with -servers 3 via a follower and the leader); 0 skips")
 	flag.IntVar(&o.registerers, "registerers", 32, "concurrent node registrations")
 	flag.IntVar(&o.heartbeaters, "heartbeaters", 8, "goroutines sending the nodes' heartbeats")
 	flag.Float64Var(&o.maxHeartbeats, "max-heartbeats-per-second", 0,
@@ -93,6 +101,9 @@ func (o options) check() error {
 		if f.v < 1 {
 			errs = append(errs, fmt.Sprintf("-%s must be at least 1, not %d", f.name, f.v))
 		}
+	}
+	if o.registers < 0 {
+		errs = append(errs, fmt.Sprintf("-registers must not be negative, not %d", o.registers))
 	}
 	if o.maxHeartbeats < 0 {
 		errs = append(errs, "-max-heartbeats-per-second must not be negative")
@@ -187,6 +198,13 @@ func run(o options) error {
 	if err := profileDone(); err != nil {
 		return err
 	}
+	var regs []registerPass
+	if o.registers > 0 {
+		fmt.Fprintf(os.Stderr, "schedbench: registering %d small jobs per pass\n", o.registers)
+		if regs, err = c.measureRegistrations(o.registers, "reg"); err != nil {
+			return fmt.Errorf("%w\n%s", err, c.logTail(20))
+		}
+	}
 
 	// Every node must still be ready: the heartbeats kept up for the whole run.
 	notReady, err := c.nodesNotReady()
@@ -195,7 +213,7 @@ func run(o options) error {
 	}
 	leader := c.leaderName()
 	hb := fleet.Stop()
-	report(os.Stdout, o, reg, placed, base, hb, notReady, leader)
+	report(os.Stdout, o, reg, placed, base, regs, hb, notReady, leader)
 	if notReady > 0 {
 		return fmt.Errorf("%d nodes were not ready at the end: heartbeats did not keep up", notReady)
 	}

@@ -12,7 +12,7 @@ import (
 
 // report prints the table: what the cluster was, node registrations and
 // heartbeats, then placements/s through the API against the in-process baseline.
-func report(out io.Writer, o options, reg registration, placed []placement, base []float64, hb heartbeatStats, notReady int, leader string) {
+func report(out io.Writer, o options, reg registration, placed []placement, base []float64, jobRegs []registerPass, hb heartbeatStats, notReady int, leader string) {
 	load, _ := os.ReadFile("/proc/loadavg")
 	loadavg := "n/a"
 	if f := strings.Fields(string(load)); len(f) >= 3 {
@@ -50,6 +50,24 @@ func report(out io.Writer, o options, reg registration, placed []placement, base
 	if b, a := medianFloat(base), medianFloat(apiRates); a > 0 && b > 0 {
 		fmt.Fprintf(out, "\nAPI vs in-process, p50: %.0f%% of the baseline's rate; overhead +%.0f%% time per placement\n", 100*a/b, 100*(b/a-1))
 	}
+	reportRegistrations(out, jobRegs)
+}
+
+// reportRegistrations prints the job registration passes: register calls
+// through the public API (admission, raft write of job and eval; placement
+// happens after the call returns).
+func reportRegistrations(out io.Writer, regs []registerPass) {
+	if len(regs) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\njob registrations through the API (small count=1 jobs, register call only):\n\n")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "sent to\twriters\tjobs\tregistrations/s\tcall p50 ms\tcall p99 ms\t")
+	for _, r := range regs {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t\n", r.target, r.writers, r.n, r.perSecond(),
+			ms(percentile(r.latencies, 50)), ms(percentile(r.latencies, 99)))
+	}
+	tw.Flush()
 }
 
 func rates(xs []float64) string {
