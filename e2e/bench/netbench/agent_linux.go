@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/netnomad/netnomad/e2e/bench/benchkit"
 )
 
 // agentRun is a real `nomad agent -dev` with its own bridge and subnet, data dir
@@ -93,7 +95,7 @@ plugin "raw_exec" {
 		a.Stop()
 		return nil, err
 	}
-	err = poll(60*time.Second, 50*time.Millisecond, func() error {
+	err = benchkit.Poll(60*time.Second, 50*time.Millisecond, func() error {
 		select {
 		case <-a.done:
 			return errors.New("agent exited")
@@ -144,7 +146,7 @@ func (a *agentRun) Stop() {
 	default:
 		if a.api != nil {
 			_, _, _ = a.api.Jobs().Deregister(agentJobID, true, nil)
-			_ = poll(60*time.Second, 200*time.Millisecond, func() error {
+			_ = benchkit.Poll(60*time.Second, 200*time.Millisecond, func() error {
 				if n := a.liveAllocs(); n > 0 {
 					return fmt.Errorf("%d allocations still up", n)
 				}
@@ -217,7 +219,7 @@ func (a *agentRun) fifty(testapp string, n int) (agentResult, error) {
 		return r, err
 	}
 	var ids []string
-	err := poll(5*time.Minute, 100*time.Millisecond, func() error {
+	err := benchkit.Poll(5*time.Minute, 100*time.Millisecond, func() error {
 		stubs, _, err := a.api.Jobs().Allocations(agentJobID, false, nil)
 		if err != nil {
 			return err
@@ -226,7 +228,7 @@ func (a *agentRun) fifty(testapp string, n int) (agentResult, error) {
 		ids = ids[:0]
 		for _, s := range stubs {
 			if s.ClientStatus == "failed" {
-				return errFatal{fmt.Errorf("allocation %s failed: %s", s.ID, s.ClientDescription)}
+				return benchkit.Fatal{Err: fmt.Errorf("allocation %s failed: %s", s.ID, s.ClientDescription)}
 			}
 			if s.ClientStatus == "running" {
 				running++
@@ -251,7 +253,7 @@ func (a *agentRun) fifty(testapp string, n int) (agentResult, error) {
 	if err := a.nomad("job", "stop", "-detach", agentJobID); err != nil {
 		return r, err
 	}
-	err = poll(5*time.Minute, 100*time.Millisecond, func() error {
+	err = benchkit.Poll(5*time.Minute, 100*time.Millisecond, func() error {
 		if live := a.liveAllocs(); live > 0 {
 			return fmt.Errorf("%d allocations not yet terminal", live)
 		}
@@ -290,25 +292,4 @@ func (a *agentRun) fifty(testapp string, n int) (agentResult, error) {
 }
 
 // agentAddrRe finds addresses and prefixes of the agent's subnet in a rule.
-var agentAddrRe = regexp.MustCompile(`172\.31\.251\.[0-9]+(/[0-9]+)?`)
-
-// errFatal stops a poll at once.
-type errFatal struct{ error }
-
-func (e errFatal) Unwrap() error { return e.error }
-
-// poll calls f every gap until it succeeds, returns errFatal, or timeout passes.
-func poll(timeout, gap time.Duration, f func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		var fatal errFatal
-		if err == nil || errors.As(err, &fatal) {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s: %w", timeout, err)
-		}
-		time.Sleep(gap)
-	}
-}
+var agentAddrRe = regexp.MustCompile(regexp.QuoteMeta(strings.TrimSuffix(agentSubnet, "0/24")) + `[0-9]+(/[0-9]+)?`)

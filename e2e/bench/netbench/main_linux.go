@@ -18,12 +18,12 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/netnomad/netnomad/client/network"
+	"github.com/netnomad/netnomad/e2e/bench/benchkit"
 )
 
 func main() {
@@ -40,38 +40,20 @@ func main() {
 	benchBackends = strings.Split(*backends, ",")
 	if err := run(*runs, *burstN, *agentN, *nomadBin, *testapp, network.SplitCNIPath(*cniPath)); err != nil {
 		fmt.Fprintln(os.Stderr, "netbench:", err)
-		cleanup()
+		benchkit.Cleanup()
 		os.Exit(1)
 	}
-	cleanup()
+	benchkit.Cleanup()
 }
 
 // cleanups run on exit and on SIGINT/SIGTERM, last registered first.
-var (
-	cleanMu  sync.Mutex
-	cleanups []func()
-)
+var ()
 
 // benchBackends is -backends; benchNoFirewall is -no-firewall-variant.
 var (
 	benchBackends   []string
 	benchNoFirewall bool
 )
-
-func atExit(f func()) {
-	cleanMu.Lock()
-	cleanups = append(cleanups, f)
-	cleanMu.Unlock()
-}
-
-func cleanup() {
-	cleanMu.Lock()
-	defer cleanMu.Unlock()
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		cleanups[i]()
-	}
-	cleanups = nil
-}
 
 func run(runs, burstN, agentN int, nomadBin, testapp string, cniPath []string) error {
 	if os.Geteuid() != 0 {
@@ -82,7 +64,7 @@ func run(runs, burstN, agentN int, nomadBin, testapp string, cniPath []string) e
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "netbench: %s, cleaning up\n", s)
-		cleanup()
+		benchkit.Cleanup()
 		os.Exit(130)
 	}()
 
@@ -90,24 +72,24 @@ func run(runs, burstN, agentN int, nomadBin, testapp string, cniPath []string) e
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "netbench: not counting processes: %v\n", err)
 	} else {
-		atExit(procs.Close)
+		benchkit.AtExit(procs.Close)
 	}
 
 	dir, err := os.MkdirTemp("", "netbench-")
 	if err != nil {
 		return err
 	}
-	atExit(func() { os.RemoveAll(dir) })
+	benchkit.AtExit(func() { os.RemoveAll(dir) })
 	w, err := newWorld(dir + "/world")
 	if err != nil {
 		return err
 	}
-	atExit(w.Close)
+	benchkit.AtExit(w.Close)
 	m, err := newMicro(w, cniPath, nil, benchBackends, benchNoFirewall)
 	if err != nil {
 		return err
 	}
-	atExit(func() { m.db.Close() })
+	benchkit.AtExit(func() { m.db.Close() })
 
 	ctx := context.Background()
 	all := make([]*series, len(m.paths))
@@ -178,7 +160,7 @@ func agentPart(nomadBin, testapp, dir string, n int) (*agentResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	atExit(a.Stop)
+	benchkit.AtExit(a.Stop)
 	r, err := a.fifty(testapp, n)
 	return &r, err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/netnomad/netnomad/e2e/bench/benchkit"
 )
 
 // server is one server-only `nomad agent` process (not -dev: raft on disk).
@@ -180,11 +181,11 @@ func (c *cluster) httpAddrs() []string {
 
 // waitLeader waits until every server reports the same, non-empty leader.
 func (c *cluster) waitLeader(timeout time.Duration) error {
-	return poll(timeout, 100*time.Millisecond, func() error {
+	return benchkit.Poll(timeout, 100*time.Millisecond, func() error {
 		seen := ""
 		for _, s := range c.servers {
 			if !s.running() {
-				return errFatal{fmt.Errorf("%s exited", s.name)}
+				return benchkit.Fatal{Err: fmt.Errorf("%s exited", s.name)}
 			}
 			l, err := s.api.Status().Leader()
 			if err != nil {
@@ -283,25 +284,4 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
-}
-
-// errFatal stops a poll at once.
-type errFatal struct{ error }
-
-func (e errFatal) Unwrap() error { return e.error }
-
-// poll calls f every gap until it succeeds, returns errFatal, or timeout passes.
-func poll(timeout, gap time.Duration, f func() error) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		var fatal errFatal
-		if err == nil || errors.As(err, &fatal) {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s: %w", timeout, err)
-		}
-		time.Sleep(gap)
-	}
 }

@@ -21,9 +21,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/netnomad/netnomad/e2e/bench/benchkit"
 )
 
 // options are the command-line flags.
@@ -76,12 +77,12 @@ func main() {
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "schedbench: %s, cleaning up\n", s)
-		cleanup()
+		benchkit.Cleanup()
 		os.Exit(130)
 	}()
 
 	err := run(o)
-	cleanup()
+	benchkit.Cleanup()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schedbench:", err)
 		os.Exit(1)
@@ -125,32 +126,14 @@ func (o options) check() error {
 }
 
 // cleanups run on exit and on SIGINT/SIGTERM, last registered first, once.
-var (
-	cleanMu  sync.Mutex
-	cleanups []func()
-)
-
-func atExit(f func()) {
-	cleanMu.Lock()
-	cleanups = append(cleanups, f)
-	cleanMu.Unlock()
-}
-
-func cleanup() {
-	cleanMu.Lock()
-	defer cleanMu.Unlock()
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		cleanups[i]()
-	}
-	cleanups = nil
-}
+var ()
 
 func run(o options) error {
 	dir, err := os.MkdirTemp("", "schedbench-")
 	if err != nil {
 		return err
 	}
-	atExit(func() { os.RemoveAll(dir) })
+	benchkit.AtExit(func() { os.RemoveAll(dir) })
 
 	nodes := simulatedNodes(o.nodes)
 	fmt.Fprintf(os.Stderr, "schedbench: baseline: %d runs of the scheduler in-process (after one warm-up)\n", o.runs)
@@ -164,14 +147,14 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	atExit(c.Stop)
+	benchkit.AtExit(c.Stop)
 
 	fmt.Fprintf(os.Stderr, "schedbench: registering %d nodes, %d at a time\n", o.nodes, o.registerers)
 	fleet, err := newFleet(c.httpAddrs(), nodes, o.heartbeaters)
 	if err != nil {
 		return err
 	}
-	atExit(func() { fleet.Stop() })
+	benchkit.AtExit(func() { fleet.Stop() })
 	reg, err := fleet.RegisterAll(o.registerers, o.timeout)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, c.logTail(20))
