@@ -130,8 +130,7 @@ func hasDriver(node *structs.Node, driver string) bool {
 // and none always; bridge and cni/<name> when the node lists a network of that
 // mode in NodeResources.Networks.
 func hasNetworkMode(node *structs.Node, mode string) bool {
-	switch mode {
-	case structs.NetworkModeHost, structs.NetworkModeNone:
+	if mode == structs.NetworkModeHost {
 		return true
 	}
 	if node.NodeResources == nil {

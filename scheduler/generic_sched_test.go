@@ -303,6 +303,13 @@ func TestGenericSched_FilteringMetrics(t *testing.T) {
 			filters: map[string]int{filterMissingNetwork: 3},
 		},
 		{
+			name: "none needs a client that builds namespaces",
+			mutate: func(j *structs.Job) {
+				j.TaskGroups[0].Networks = structs.NetworkResources{{Mode: structs.NetworkModeNone}}
+			},
+			filters: map[string]int{filterMissingNetwork: 3},
+		},
+		{
 			name: "cni network needs that network",
 			mutate: func(j *structs.Job) {
 				j.TaskGroups[0].Networks = structs.NetworkResources{{Mode: "cni/mynet"}}

@@ -27,6 +27,7 @@ func cniNetworkPluginsAttr(name string) string { return "plugins.cni.network." +
 // and what they need, so the scheduler places bridge and cni/<name> groups only
 // where they work and says why it did not:
 //   - "plugins.cni.version.<plugin>" for every CNI plugin found in cni_path;
+//   - {Mode: "none"} when the client has a network configurator;
 //   - {Mode: "bridge"} when the kernel has bridge support and the client has a
 //     network configurator, with bridgePluginsAttr listing the bridge chain;
 //   - {Mode: "cni/<name>"} for every network configured in cni_config_dir, with
@@ -39,6 +40,8 @@ func fingerprintNetworkModes(cfg *config.Config, n *structs.Node, logger hclog.L
 	if cfg.NetworkConfigurator == nil {
 		return
 	}
+	// A namespace with only loopback needs nothing but the configurator.
+	n.NodeResources.Networks = append(n.NodeResources.Networks, &structs.NetworkResource{Mode: structs.NetworkModeNone})
 	missing := func(needed []string) []string {
 		var out []string
 		for _, p := range needed {

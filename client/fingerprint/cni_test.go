@@ -59,10 +59,10 @@ func TestFingerprint_CNIPluginsPerMode(t *testing.T) {
 		modes = append(modes, n.Mode)
 	}
 	if network.BridgeSupported() {
-		must.Eq(t, []string{"bridge", "cni/lan", "cni/mynet"}, modes, must.Sprint("bridge is offered though portmap is missing"))
+		must.Eq(t, []string{"none", "bridge", "cni/lan", "cni/mynet"}, modes, must.Sprint("bridge is offered though portmap is missing"))
 		must.Eq(t, "loopback,bridge,host-local,firewall,portmap", node.Attributes["plugins.cni.bridge.plugins"])
 	} else {
-		must.Eq(t, []string{"cni/lan", "cni/mynet"}, modes)
+		must.Eq(t, []string{"none", "cni/lan", "cni/mynet"}, modes)
 		must.MapNotContainsKey(t, node.Attributes, "plugins.cni.bridge.plugins")
 	}
 
