@@ -11,7 +11,8 @@ import (
 
 // MessageType names a state change. Every write to the state store is one message
 // applied through raftApply: a raft log entry is the type byte followed by the
-// request as JSON, and fsm.apply runs it on every server.
+// encoded request (fsm_codec.go), and fsm.apply runs it on every server. Types
+// stay below 0x80, the bit that marks the encoding.
 type MessageType uint8
 
 const (

@@ -1,8 +1,6 @@
 package nomad
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/hashicorp/raft"
@@ -10,49 +8,6 @@ import (
 )
 
 var _ raft.FSM = (*fsm)(nil)
-
-// encodeMessage is the raft log entry of a message: the type byte, then the
-// request as JSON.
-func encodeMessage(t MessageType, req any) ([]byte, error) {
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("failed to encode message type %d: %w", t, err)
-	}
-	return append([]byte{byte(t)}, b...), nil
-}
-
-// decodeMessage reverses encodeMessage.
-func decodeMessage(data []byte) (MessageType, any, error) {
-	if len(data) == 0 {
-		return 0, nil, fmt.Errorf("empty log entry")
-	}
-	t := MessageType(data[0])
-	var req any
-	switch t {
-	case JobRegisterRequestType:
-		req = &JobRegisterApply{}
-	case JobDeregisterRequestType:
-		req = &JobDeregisterApply{}
-	case EvalUpdateRequestType:
-		req = &EvalUpdateApply{}
-	case AllocUpdateRequestType:
-		req = &AllocUpdateApply{}
-	case AllocClientUpdateRequestType:
-		req = &AllocClientUpdateApply{}
-	case ApplyPlanResultsRequestType:
-		req = &ApplyPlanResultsApply{}
-	case NodeRegisterRequestType:
-		req = &NodeRegisterApply{}
-	case NodeUpdateStatusRequestType:
-		req = &NodeUpdateStatusApply{}
-	default:
-		return t, nil, fmt.Errorf("unknown message type %d", t)
-	}
-	if err := json.Unmarshal(data[1:], req); err != nil {
-		return t, nil, fmt.Errorf("failed to decode message type %d: %w", t, err)
-	}
-	return t, req, nil
-}
 
 // Apply implements raft.FSM: it returns nil or the error of the message, which
 // raftApply hands back to the writer.
