@@ -146,6 +146,7 @@ plugin "raw_exec" {
 	// stopped and its jobs purged (and after the cleanups of anything the test
 	// started later, such as a purge of the servers' jobs). Registered before
 	// the start, so an agent that never becomes ready is stopped too.
+	t.Cleanup(dropAdminRulesAddedSince(adminRules()))
 	t.Cleanup(a.assertNoTaskProcesses)
 	t.Cleanup(a.Stop)
 	a.start(args)
