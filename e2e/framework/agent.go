@@ -18,6 +18,8 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 	"github.com/shoenig/test/wait"
+
+	"github.com/netnomad/netnomad/testutil/hostrules"
 )
 
 // Agent is a real `nomad agent` process started for one test.
@@ -146,7 +148,8 @@ plugin "raw_exec" {
 	// stopped and its jobs purged (and after the cleanups of anything the test
 	// started later, such as a purge of the servers' jobs). Registered before
 	// the start, so an agent that never becomes ready is stopped too.
-	t.Cleanup(dropAdminRulesAddedSince(adminRules()))
+	before := hostrules.AdminRules()
+	t.Cleanup(func() { hostrules.DropAdminRulesAddedSince(before) })
 	t.Cleanup(a.assertNoTaskProcesses)
 	t.Cleanup(a.Stop)
 	a.start(args)

@@ -104,31 +104,3 @@ func nftAllocRules(subnetPrefix string) []string {
 	}
 	return rules
 }
-
-// adminRules are the rules of the NOMAD-ADMIN chain, as `iptables -S` prints
-// them (none when the chain does not exist).
-func adminRules() map[string]bool {
-	out, _ := exec.Command("iptables", "-w", "-S", "NOMAD-ADMIN").Output()
-	rules := map[string]bool{}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "-A NOMAD-ADMIN ") {
-			rules[line] = true
-		}
-	}
-	return rules
-}
-
-// dropAdminRulesAddedSince returns a cleanup that deletes the NOMAD-ADMIN rules
-// that were not there in before: a client makes the rule of its bridge when it
-// starts (host setup that stays in production), so a test's agents would
-// otherwise leave one per bridge they were configured with.
-func dropAdminRulesAddedSince(before map[string]bool) func() {
-	return func() {
-		for rule := range adminRules() {
-			if !before[rule] {
-				args := append([]string{"-w", "-D"}, strings.Fields(strings.TrimPrefix(rule, "-A "))...)
-				_ = exec.Command("iptables", args...).Run()
-			}
-		}
-	}
-}
