@@ -115,9 +115,21 @@ func (c *AllocStatusCommand) formatAlloc(alloc *api.Allocation, verbose bool, le
 	}
 
 	if verbose && alloc.Metrics != nil {
-		out = append(out, color.Color("\n[bold]Placement Metrics[reset]"), formatAllocMetrics(alloc.Metrics, "  "))
+		out = append(out, color.Color("\n[bold]Placement Metrics[reset]"), formatPlacementMetrics(alloc.Metrics))
 	}
 	return strings.Join(out, "\n")
+}
+
+// formatPlacementMetrics is the verbose "Placement Metrics" section: why nodes
+// were passed over, then the scores of the best nodes.
+func formatPlacementMetrics(metrics *api.AllocationMetric) string {
+	var parts []string
+	for _, part := range []string{formatAllocMetrics(metrics, "  "), formatPlacementScores(metrics, "  ")} {
+		if part != "" {
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // formatAllocBasicInfo renders the key = value header of an allocation. As Nomad,

@@ -2,6 +2,8 @@ package command
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -225,4 +227,44 @@ func TestBuildDisplayMessage(t *testing.T) {
 			must.Eq(t, tc.want, buildDisplayMessage(tc.event))
 		})
 	}
+}
+
+// TestAllocStatus_VerbosePlacementScores: -verbose ends with Nomad's
+// "Placement Metrics": the filter reasons, then a table of the best scored
+// nodes, best first, one column per scorer and the final score.
+func TestAllocStatus_VerbosePlacementScores(t *testing.T) {
+	alloc := countdashAlloc()
+	alloc.TaskStates = nil
+	alloc.Metrics = &api.AllocationMetric{
+		NodesEvaluated: 6, NodesFiltered: 1, NodesAvailable: map[string]int{"dc1": 6},
+		ConstraintFiltered: map[string]int{"missing drivers": 1},
+		AllocationTime:     1500 * time.Microsecond,
+		ScoreMetaData: []*api.NodeScoreMeta{
+			{NodeID: "n1n1n1n1-1111-2222-3333-444444444444",
+				Scores: map[string]float64{"binpack": 0.8214, "job-anti-affinity": 0}, NormScore: 0.8214},
+			{NodeID: "n2n2n2n2-1111-2222-3333-444444444444",
+				Scores: map[string]float64{"binpack": 0.9, "job-anti-affinity": -0.5}, NormScore: 0.2},
+			{NodeID: "n3n3n3n3-1111-2222-3333-444444444444",
+				Scores: map[string]float64{"binpack": 0.75, "node-reschedule-penalty": -1}, NormScore: -0.125},
+		},
+	}
+	f := newFakeAgent(t)
+	serveAlloc(f, alloc)
+	meta, ui := testMeta(testNow)
+	must.Eq(t, 0, (&AllocStatusCommand{Meta: meta}).Run([]string{f.addr(), "-no-color", "-verbose", "a1a1a1"}))
+	want, err := os.ReadFile(filepath.Join("testdata", "alloc_status_verbose.golden"))
+	must.NoError(t, err)
+	must.Eq(t, string(want), ui.OutputWriter.String())
+	must.Eq(t, "", ui.ErrorWriter.String())
+}
+
+// TestFormatPlacementScores_DeprecatedScores: an allocation placed before
+// ScoreMetaData lists its "<node id>.<scorer>" scores one per line, as Nomad.
+func TestFormatPlacementScores_DeprecatedScores(t *testing.T) {
+	got := formatPlacementScores(&api.AllocationMetric{Scores: map[string]float64{
+		"n2.binpack": 0.5, "n1.binpack": 0.25,
+	}}, "  ")
+	must.Eq(t, `  * Score "n1.binpack" = 0.250000
+  * Score "n2.binpack" = 0.500000`, got)
+	must.Eq(t, "", formatPlacementScores(&api.AllocationMetric{}, "  "))
 }

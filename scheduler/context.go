@@ -99,14 +99,6 @@ func exhaustedNode(m *structs.AllocMetric, node *structs.Node, dimension string)
 	}
 }
 
-// setScore records a node's score under "<node id>.<scorer>".
-func setScore(m *structs.AllocMetric, node *structs.Node, scorer string, score float64) {
-	if m.Scores == nil {
-		m.Scores = map[string]float64{}
-	}
-	m.Scores[node.ID+"."+scorer] = score
-}
-
 func incr(m map[string]int, key string) map[string]int {
 	if m == nil {
 		m = map[string]int{}

@@ -91,7 +91,11 @@ func TestGenericSched_RescheduleServiceDefaultPolicy(t *testing.T) {
 	must.Eq(t, failed.Name, next.Name)
 	must.Eq(t, failed.ID, next.PreviousAllocation)
 	must.NotEq(t, failed.NodeID, next.NodeID, must.Sprint("the previous node is penalised"))
-	must.Eq(t, float64(-1), next.Metrics.Scores[failed.NodeID+".node-reschedule-penalty"])
+	scores := next.Metrics.ScoreMetaData
+	must.Len(t, 2, scores, must.Sprint("both nodes were scored"))
+	must.Eq(t, next.NodeID, scores[0].NodeID)
+	must.Eq(t, failed.NodeID, scores[1].NodeID)
+	must.Eq(t, float64(-1), scores[1].Scores["node-reschedule-penalty"])
 	must.Eq(t, []*structs.RescheduleEvent{{
 		RescheduleTime: c.now.UnixNano(), PrevAllocID: failed.ID, PrevNodeID: failed.NodeID, Delay: 30 * time.Second,
 	}}, next.RescheduleTracker.Events)

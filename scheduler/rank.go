@@ -15,8 +15,13 @@ const binPackingMaxFitScore = 18.0
 type rankedNode struct {
 	node *structs.Node
 	// score is the mean of the scorers' normalised scores (see addScore).
-	score   float64
-	scorers int
+	score float64
+	// scorerScores are the normalised scores behind score, in the order the
+	// scorers ran, kept for the metric's ScoreMetaData. They live in
+	// scorerScoresBuf unless more scorers run than it holds: one allocation
+	// fewer for every node ranked.
+	scorerScores    []scorerScore
+	scorerScoresBuf [2]scorerScore
 	// groupOffer is the group network with ports assigned (nil without one);
 	// taskOffers the 0.9 task networks, by task name.
 	groupOffer *structs.NetworkResource
@@ -80,6 +85,7 @@ func rankNode(job *structs.Job, tg *structs.TaskGroup, node *structs.Node, propo
 	m *structs.AllocMetric) *rankedNode {
 
 	r := &rankedNode{node: node}
+	r.scorerScores = r.scorerScoresBuf[:0]
 
 	// Host ports: group network, then each task's 0.9 network.
 	var idx *NetworkIndex
@@ -144,18 +150,24 @@ func rankNode(job *structs.Job, tg *structs.TaskGroup, node *structs.Node, propo
 		return nil
 	}
 
-	r.addScore(m, "binpack", scoreFit(capCPU, capMem, usedCPU+askCPU, usedMem+askMem)/binPackingMaxFitScore)
+	r.addScore("binpack", scoreFit(capCPU, capMem, usedCPU+askCPU, usedMem+askMem)/binPackingMaxFitScore)
 	if collisions > 0 && tg.Count > 0 {
 		// Job anti-affinity: spread a group's allocations over nodes.
-		r.addScore(m, "job-anti-affinity", -float64(collisions+1)/float64(tg.Count))
+		r.addScore("job-anti-affinity", -float64(collisions+1)/float64(tg.Count))
 	}
 	return r
 }
 
+// scorerScore is one scorer's normalised score for a node.
+type scorerScore struct {
+	scorer string
+	score  float64
+}
+
 // addScore records one scorer's normalised score and folds it into the node's
 // score, the mean of all its scorers (Nomad's score normalisation).
-func (r *rankedNode) addScore(m *structs.AllocMetric, scorer string, score float64) {
-	setScore(m, r.node, scorer, score)
-	r.score = (r.score*float64(r.scorers) + score) / float64(r.scorers+1)
-	r.scorers++
+func (r *rankedNode) addScore(scorer string, score float64) {
+	n := len(r.scorerScores)
+	r.scorerScores = append(r.scorerScores, scorerScore{scorer: scorer, score: score})
+	r.score = (r.score*float64(n) + score) / float64(n+1)
 }

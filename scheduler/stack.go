@@ -66,6 +66,7 @@ func (s *stack) selectNode(tg *structs.TaskGroup, avoid map[string]bool) (*ranke
 	}
 
 	var best *rankedNode
+	var top topScored
 	found := 0
 	n := len(s.nodes)
 	i := 0
@@ -94,8 +95,9 @@ func (s *stack) selectNode(tg *structs.TaskGroup, avoid map[string]bool) (*ranke
 			continue
 		}
 		if avoid[node.ID] {
-			r.addScore(m, "node-reschedule-penalty", -1)
+			r.addScore("node-reschedule-penalty", -1)
 		}
+		top.add(r)
 		found++
 		if best == nil || r.score > best.score {
 			best = r
@@ -104,6 +106,7 @@ func (s *stack) selectNode(tg *structs.TaskGroup, avoid map[string]bool) (*ranke
 	if n > 0 {
 		s.offset = (s.offset + i) % n
 	}
+	m.ScoreMetaData = top.scoreMetaData()
 	m.AllocationTime = time.Since(start)
 	return best, m, nil
 }

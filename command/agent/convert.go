@@ -947,7 +947,20 @@ func StructsAllocMetricToApi(m *structs.AllocMetric) *api.AllocationMetric {
 		Scores:             copyMap(m.Scores),
 		AllocationTime:     m.AllocationTime,
 		CoalescedFailures:  m.CoalescedFailures,
+		ScoreMetaData:      structsScoreMetaToApi(m.ScoreMetaData),
 	}
+}
+
+// structsScoreMetaToApi converts the best scored nodes of a placement.
+func structsScoreMetaToApi(in []*structs.NodeScoreMeta) []*api.NodeScoreMeta {
+	if in == nil {
+		return nil
+	}
+	out := make([]*api.NodeScoreMeta, len(in))
+	for i, s := range in {
+		out[i] = &api.NodeScoreMeta{NodeID: s.NodeID, Scores: copyMap(s.Scores), NormScore: s.NormScore}
+	}
+	return out
 }
 
 // StructsTaskStatesToApi converts an allocation's task states.

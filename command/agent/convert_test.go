@@ -360,6 +360,25 @@ func TestConvert_Alloc(t *testing.T) {
 	must.Eq(t, structs.TaskStateRunning, stub.TaskStates["web"].State)
 }
 
+// TestConvert_AllocMetricScoreMetaData: the API carries the best scored nodes,
+// in order, with their own copies of the scorer maps.
+func TestConvert_AllocMetricScoreMetaData(t *testing.T) {
+	m := &structs.AllocMetric{NodesEvaluated: 4, ScoreMetaData: []*structs.NodeScoreMeta{
+		{NodeID: "node-b", Scores: map[string]float64{"binpack": 0.8}, NormScore: 0.8},
+		{NodeID: "node-a", Scores: map[string]float64{"binpack": 0.9, "node-reschedule-penalty": -1}, NormScore: -0.05},
+	}}
+	out := StructsAllocMetricToApi(m)
+	must.Eq(t, []*api.NodeScoreMeta{
+		{NodeID: "node-b", Scores: map[string]float64{"binpack": 0.8}, NormScore: 0.8},
+		{NodeID: "node-a", Scores: map[string]float64{"binpack": 0.9, "node-reschedule-penalty": -1}, NormScore: -0.05},
+	}, out.ScoreMetaData)
+	must.Nil(t, out.Scores)
+
+	m.ScoreMetaData[0].Scores["binpack"] = 0
+	must.Eq(t, 0.8, out.ScoreMetaData[0].Scores["binpack"], must.Sprint("the API copy shares no map with the scheduler's"))
+	must.Nil(t, StructsAllocMetricToApi(&structs.AllocMetric{}).ScoreMetaData)
+}
+
 func TestConvert_Node(t *testing.T) {
 	n := mock.Node()
 	n.Drivers["raw_exec"].UpdateTime = time.Unix(1700000000, 5).UnixNano()

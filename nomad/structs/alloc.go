@@ -139,9 +139,14 @@ type AllocMetric struct {
 	NodesExhausted     int
 	ClassExhausted     map[string]int
 	DimensionExhausted map[string]int
-	Scores             map[string]float64
-	AllocationTime     time.Duration
-	CoalescedFailures  int
+	// Scores is deprecated (Nomad 0.9) and left empty: every scorer of every
+	// node made each allocation heavy. ScoreMetaData replaces it.
+	Scores            map[string]float64
+	AllocationTime    time.Duration
+	CoalescedFailures int
+	// ScoreMetaData holds the MaxRetainedNodeScores best scored nodes, best
+	// first; on a placed allocation the first is the chosen node.
+	ScoreMetaData []*NodeScoreMeta
 }
 
 // Task states.
