@@ -105,7 +105,7 @@ func (a *Agent) setupServer() error {
 		RaftSnapshotInterval:  snaps.interval,
 		RaftTrailingLogs:      snaps.trailingLogs,
 		// Validated with the agent config.
-		ConnectSidecar: a.config.Server.Connect.nomadConfig(),
+		ConnectSidecar: a.devConnectSidecar(a.config.Server.Connect.nomadConfig()),
 	})
 	if err != nil {
 		return fmt.Errorf("failed to start server: %w", err)
