@@ -9,8 +9,8 @@ import (
 // devConnectSidecar is the Connect sidecar default of a -dev agent that sets
 // none: Envoy from the host under raw_exec when an `envoy` binary is on PATH.
 // netnomad has no docker driver, so Nomad's docker sidecar could never run on
-// the dev node; with this, `nomad agent -dev` alone runs the talk's countdash
-// job. Outside -dev, or with server { connect { sidecar_driver } } set, or
+// the dev node; with this, Connect jobs need no sidecar_task on a dev agent.
+// Outside -dev, or with server { connect { sidecar_driver } } set, or
 // without envoy on PATH, the operator's (or Nomad's docker) default stands.
 func (a *Agent) devConnectSidecar(configured *nomad.ConnectSidecarConfig) *nomad.ConnectSidecarConfig {
 	if !a.config.DevMode || (configured != nil && configured.Driver != "") {
