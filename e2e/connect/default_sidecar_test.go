@@ -2,6 +2,8 @@ package connect
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,35 @@ server {
     sidecar_args    = ["envoy", "-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"]
   }
 }`, testapp))
+	runDefaultSidecarCountdash(t, agent, consul.Addr, testapp,
+		[]any{"envoy", "-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"})
+}
+
+// TestConnect_DevAgentRunsEnvoyFromPath: a plain -dev agent (no connect block)
+// that finds an envoy binary on its PATH runs every sidecar from it under
+// raw_exec with Nomad's Envoy arguments, so a Connect job needs no sidecar_task.
+// The envoy on PATH is testapp installed under that name (the stand-in).
+func TestConnect_DevAgentRunsEnvoyFromPath(t *testing.T) {
+	framework.RequireRoot(t)
+	framework.RequireCommand(t, "iptables")
+	bin := t.TempDir()
+	envoy := filepath.Join(bin, "envoy")
+	must.NoError(t, os.Symlink(framework.TestApp(t), envoy))
+	consul := fakeconsul.NewAgent(t)
+	agent := startConnectAgent(t, consul.Addr, "", framework.WithEnv("PATH="+bin+":"+os.Getenv("PATH")))
+
+	runDefaultSidecarCountdash(t, agent, consul.Addr, envoy, []any{
+		"-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}",
+		"--concurrency", "${meta.connect.proxy_concurrency}", "--disable-hot-restart",
+	})
+}
+
+// runDefaultSidecarCountdash runs the countdash job without sidecar_task on
+// agent and checks that both injected sidecars run command with args under
+// raw_exec, validate their bootstrap, serve on their port, and are
+// deregistered when the job stops.
+func runDefaultSidecarCountdash(t *testing.T, agent *framework.Agent, consulAddr, command string, args []any) {
+	t.Helper()
 	jobFile := writeJob(t, "countdash-default-sidecar.nomad.hcl")
 
 	// The sidecars are injected from the agent's config and shown in the plan.
@@ -54,9 +85,8 @@ server {
 		must.NotNil(t, sidecar, must.Sprintf("no sidecar in group %q", group))
 		must.Eq(t, "raw_exec", sidecar.Driver)
 		must.Eq(t, "connect-proxy:"+service, sidecar.Kind)
-		must.Eq[any](t, testapp, sidecar.Config["command"])
-		must.Eq[any](t, []any{"envoy", "-c", "${NOMAD_SECRETS_DIR}/envoy_bootstrap.json", "-l", "${meta.connect.log_level}"},
-			sidecar.Config["args"])
+		must.Eq[any](t, command, sidecar.Config["command"])
+		must.Eq[any](t, args, sidecar.Config["args"])
 	}
 
 	// Both sidecars found a valid bootstrap naming their proxy (registered in
@@ -68,7 +98,7 @@ server {
 	} {
 		id := allocs[c.group]
 		proxyID := "_nomad-task-" + id + "-group-" + c.group + "-" + c.service + "-" + c.port + "-sidecar-proxy"
-		waitRegistered(t, consul.Addr, proxyID)
+		waitRegistered(t, consulAddr, proxyID)
 		task := "connect-proxy-" + c.service
 		logs := waitLogs(t, agent, id, task, "bootstrap ok: "+proxyID+"\n")
 		must.StrContains(t, logs, "log level info,")
@@ -79,7 +109,7 @@ server {
 		waitHTTP(t, fmt.Sprintf("%s:%d", port.HostIP, port.Value), "envoy stand-in for "+proxyID)
 	}
 
-	stopAndWaitDeregistered(t, agent, consul.Addr)
+	stopAndWaitDeregistered(t, agent, consulAddr)
 }
 
 // waitLogs waits until `nomad alloc logs <alloc> <task>` prints want and

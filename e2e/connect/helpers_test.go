@@ -26,10 +26,10 @@ import (
 
 // startConnectAgent starts a dev agent on the suite's bridge network, talking to
 // the Consul at consulAddr; extra is appended to its config.
-func startConnectAgent(t *testing.T, consulAddr, extra string) *framework.Agent {
+func startConnectAgent(t *testing.T, consulAddr, extra string, opts ...framework.AgentOption) *framework.Agent {
 	t.Helper()
 	framework.CleanupNetwork(t, testNet)
-	return framework.StartAgent(t, framework.WithHCL(fmt.Sprintf(`
+	return framework.StartAgent(t, append(opts, framework.WithHCL(fmt.Sprintf(`
 client {
   bridge_network_name   = %q
   bridge_network_subnet = %q
@@ -37,7 +37,7 @@ client {
 consul {
   address = %q
 }
-%s`, testNet.Bridge, testNet.Subnet(), consulAddr, extra)))
+%s`, testNet.Bridge, testNet.Subnet(), consulAddr, extra)))...)
 }
 
 // waitRegistered waits until Consul has every service ID in ids and returns

@@ -30,6 +30,7 @@ type Agent struct {
 	HTTP    string // host:port
 	Name    string // node name
 	role    string // see agentOptions.role
+	env     []string
 	// apiAddr is where API calls go when it is not HTTP (client-only agents).
 	apiAddr string
 	Config  string // path of the generated config file
@@ -51,7 +52,12 @@ type agentOptions struct {
 	role      string
 	servers   []*Agent
 	clientHCL string
+	env       []string
 }
+
+// WithEnv adds KEY=value entries to the agent process's environment (on top of
+// the test's own), e.g. a PATH with programs the agent should find.
+func WithEnv(kv ...string) AgentOption { return func(o *agentOptions) { o.env = append(o.env, kv...) } }
 
 // ServerOnly starts a server agent without a client (state on disk, not -dev).
 // It is ready once it answers; it has no node of its own.
@@ -98,6 +104,7 @@ func StartAgent(t testing.TB, opts ...AgentOption) *Agent {
 	_, port, _ := net.SplitHostPort(a.HTTP)
 	a.Name = "e2e-" + port
 	a.role = o.role
+	a.env = o.env
 	var addrs []string
 	for _, s := range o.servers {
 		addrs = append(addrs, s.HTTP)
@@ -162,6 +169,9 @@ func (a *Agent) start(args []string) {
 	logf, err := os.OpenFile(a.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	must.NoError(t, err)
 	a.cmd = exec.Command(a.bin, args...)
+	if len(a.env) > 0 {
+		a.cmd.Env = append(os.Environ(), a.env...)
+	}
 	a.cmd.Stdout = logf
 	a.cmd.Stderr = logf
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -6,6 +6,7 @@
 //	testapp dial -addr 127.0.0.1:8080    print "ok" or "fail: <err>" once a second
 //	testapp links                        print the network interfaces, one per line
 //	testapp envoy -c FILE -l LEVEL ...   stand in for Envoy: check the bootstrap, serve (envoy.go)
+//	envoy -c FILE -l LEVEL ...           the same, when installed under the name envoy
 package main
 
 import (
@@ -13,10 +14,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 )
 
 func main() {
+	// Installed as "envoy" (a link), it is the Envoy stand-in with Envoy's own
+	// command line, as an agent that finds envoy on PATH starts it.
+	if filepath.Base(os.Args[0]) == "envoy" {
+		os.Exit(runEnvoy(os.Args[1:]))
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: testapp serve|dial|links|envoy [flags]")
 		os.Exit(2)
