@@ -97,10 +97,7 @@ func (c *AllocLogsCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("alloc logs"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	client, err := c.Meta.Client()
 	if err != nil {

@@ -50,10 +50,7 @@ func (c *AllocRestartCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("alloc restart"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	client, err := c.Meta.Client()
 	if err != nil {

@@ -56,10 +56,7 @@ func (c *AllocStatusCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("alloc status"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	client, err := c.Meta.Client()
 	if err != nil {

@@ -62,10 +62,7 @@ func (c *AllocStopCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("alloc stop"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	client, err := c.Meta.Client()
 	if err != nil {

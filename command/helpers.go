@@ -160,8 +160,3 @@ func formatAllocMetrics(metrics *api.AllocationMetric, prefix string) string {
 	}
 	return strings.TrimSuffix(out.String(), "\n")
 }
-
-// sortedTaskGroups returns the task group names of failed placements in order.
-func sortedTaskGroups(m map[string]*api.AllocationMetric) []string {
-	return sortedKeys(m)
-}

@@ -52,18 +52,9 @@ func (c *JobInspectCommand) Run(args []string) int {
 	}
 
 	jobID := strings.TrimSpace(args[0])
-	jobs, _, err := client.Jobs().PrefixList(jobID)
+	match, err := lookupJob(client, jobID, "Error inspecting job")
 	if err != nil {
-		c.Ui.Error(fmt.Sprintf("Error inspecting job: %s", err))
-		return 1
-	}
-	if len(jobs) == 0 {
-		c.Ui.Error(fmt.Sprintf("No job(s) with prefix or id %q found", jobID))
-		return 1
-	}
-	match, ok := matchJob(jobs, jobID)
-	if !ok {
-		c.Ui.Error(fmt.Sprintf("Prefix matched multiple jobs\n\n%s", createStatusListOutput(jobs)))
+		c.Ui.Error(err.Error())
 		return 1
 	}
 

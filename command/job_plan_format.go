@@ -58,7 +58,7 @@ func formatDryRun(resp *api.JobPlanResponse, job *api.Job) string {
 		} else {
 			out.WriteString("[bold][yellow]- WARNING: Failed to place all allocations.[reset]\n")
 		}
-		for _, tg := range sortedTaskGroups(resp.FailedTGAllocs) {
+		for _, tg := range sortedKeys(resp.FailedTGAllocs) {
 			metrics := resp.FailedTGAllocs[tg]
 			noun := "allocation"
 			if metrics.CoalescedFailures > 0 {

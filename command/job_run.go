@@ -94,10 +94,7 @@ func (c *JobRunCommand) Run(args []string) int {
 		return 1
 	}
 
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	args = flags.Args()
 	if len(args) != 1 {

@@ -73,24 +73,12 @@ func (c *JobStatusCommand) Run(args []string) int {
 		return 0
 	}
 
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	jobID := strings.TrimSpace(args[0])
-	jobs, _, err := client.Jobs().PrefixList(jobID)
+	match, err := lookupJob(client, jobID, "Error querying job")
 	if err != nil {
-		c.Ui.Error(fmt.Sprintf("Error querying job: %s", err))
-		return 1
-	}
-	match, ok := matchJob(jobs, jobID)
-	if len(jobs) == 0 {
-		c.Ui.Error(fmt.Sprintf("No job(s) with prefix or id %q found", jobID))
-		return 1
-	}
-	if !ok {
-		c.Ui.Error(fmt.Sprintf("Prefix matched multiple jobs\n\n%s", createStatusListOutput(jobs)))
+		c.Ui.Error(err.Error())
 		return 1
 	}
 
@@ -106,19 +94,6 @@ func (c *JobStatusCommand) Run(args []string) int {
 	}
 	c.Ui.Output(out)
 	return 0
-}
-
-// matchJob picks the job a prefix names: the only match, or an exact one.
-func matchJob(jobs []*api.JobListStub, id string) (*api.JobListStub, bool) {
-	if len(jobs) == 1 {
-		return jobs[0], true
-	}
-	for _, j := range jobs {
-		if j.ID == id {
-			return j, true
-		}
-	}
-	return nil, false
 }
 
 // createStatusListOutput renders the job list table.
@@ -197,7 +172,7 @@ func (c *JobStatusCommand) formatJob(client *api.Client, job *api.Job, verbose b
 	}
 	if blocked && latestFailed != nil {
 		out = append(out, color.Color("\n[bold]Placement Failure[reset]"))
-		tgs := sortedTaskGroups(latestFailed.FailedTGAllocs)
+		tgs := sortedKeys(latestFailed.FailedTGAllocs)
 		for i, tg := range tgs {
 			out = append(out, fmt.Sprintf("Task Group %q:", tg), formatAllocMetrics(latestFailed.FailedTGAllocs[tg], "  "))
 			if i != len(tgs)-1 {

@@ -66,10 +66,7 @@ func (c *JobStopCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("job stop"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 	args = flags.Args()
 	if len(args) != 1 {
 		c.Ui.Error("This command takes one argument: <job>")
@@ -84,18 +81,9 @@ func (c *JobStopCommand) Run(args []string) int {
 	}
 
 	jobID := strings.TrimSpace(args[0])
-	jobs, _, err := client.Jobs().PrefixList(jobID)
+	match, err := lookupJob(client, jobID, "Error deregistering job")
 	if err != nil {
-		c.Ui.Error(fmt.Sprintf("Error deregistering job: %s", err))
-		return 1
-	}
-	if len(jobs) == 0 {
-		c.Ui.Error(fmt.Sprintf("No job(s) with prefix or id %q found", jobID))
-		return 1
-	}
-	match, ok := matchJob(jobs, jobID)
-	if !ok {
-		c.Ui.Error(fmt.Sprintf("Prefix matched multiple jobs\n\n%s", createStatusListOutput(jobs)))
+		c.Ui.Error(err.Error())
 		return 1
 	}
 

@@ -23,6 +23,14 @@ const (
 	fullId = 36
 )
 
+// idLength is how many characters of an ID to print: all of it with -verbose.
+func idLength(verbose bool) int {
+	if verbose {
+		return fullId
+	}
+	return shortId
+}
+
 // Meta holds the state and global flags shared by every command (-address,
 // -region, -namespace, -token, -no-color and the TLS flags). Embed it by value.
 type Meta struct {
@@ -82,27 +90,24 @@ func (m *Meta) Client() (*api.Client, error) {
 	if m.token != "" {
 		config.SecretID = m.token
 	}
-	if m.caCert != "" || m.caPath != "" || m.clientCert != "" || m.clientKey != "" ||
-		m.tlsServerName != "" || m.insecure {
-		t := config.TLSConfig
-		if m.caCert != "" {
-			t.CACert = m.caCert
-		}
-		if m.caPath != "" {
-			t.CAPath = m.caPath
-		}
-		if m.clientCert != "" {
-			t.ClientCert = m.clientCert
-		}
-		if m.clientKey != "" {
-			t.ClientKey = m.clientKey
-		}
-		if m.tlsServerName != "" {
-			t.TLSServerName = m.tlsServerName
-		}
-		if m.insecure {
-			t.Insecure = true
-		}
+	t := config.TLSConfig
+	if m.caCert != "" {
+		t.CACert = m.caCert
+	}
+	if m.caPath != "" {
+		t.CAPath = m.caPath
+	}
+	if m.clientCert != "" {
+		t.ClientCert = m.clientCert
+	}
+	if m.clientKey != "" {
+		t.ClientKey = m.clientKey
+	}
+	if m.tlsServerName != "" {
+		t.TLSServerName = m.tlsServerName
+	}
+	if m.insecure {
+		t.Insecure = true
 	}
 	return api.NewClient(config)
 }

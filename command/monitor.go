@@ -186,7 +186,7 @@ func (m *monitor) monitor(evalID string) int {
 			schedFailure = true
 			m.ui.Info(fmt.Sprintf("Evaluation %q finished with status %q but failed to place all allocations:",
 				limit(eval.ID, m.length), eval.Status))
-			for _, tg := range sortedTaskGroups(eval.FailedTGAllocs) {
+			for _, tg := range sortedKeys(eval.FailedTGAllocs) {
 				metrics := eval.FailedTGAllocs[tg]
 				noun := "allocation"
 				if metrics.CoalescedFailures > 0 {

@@ -58,10 +58,7 @@ func (c *NodeStatusCommand) Run(args []string) int {
 		c.Ui.Error(commandErrorText("node status"))
 		return 1
 	}
-	length := shortId
-	if verbose {
-		length = fullId
-	}
+	length := idLength(verbose)
 
 	client, err := c.Meta.Client()
 	if err != nil {

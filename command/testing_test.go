@@ -17,7 +17,6 @@ import (
 // fakeAgent is an httptest server that answers the few endpoints a test needs,
 // with the headers the api client insists on, and records every request.
 type fakeAgent struct {
-	t   *testing.T
 	srv *httptest.Server
 	mux *http.ServeMux
 
@@ -28,7 +27,7 @@ type fakeAgent struct {
 
 func newFakeAgent(t *testing.T) *fakeAgent {
 	t.Helper()
-	f := &fakeAgent{t: t, mux: http.NewServeMux(), bodies: map[string][]byte{}}
+	f := &fakeAgent{mux: http.NewServeMux(), bodies: map[string][]byte{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
