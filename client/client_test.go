@@ -19,6 +19,7 @@ import (
 	"github.com/netnomad/netnomad/client/config"
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/drivers/rawexec"
+	"github.com/netnomad/netnomad/drivers/shared/executor"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
@@ -199,14 +200,33 @@ func readPIDs(path string) []int {
 	return out
 }
 
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
+// alive reports whether pid is a live (not zombie) process.
+func alive(pid int) bool { return executor.ProcessRunning(pid, 0) }
+
+// startPIDAlloc runs a service alloc on c whose task appends its pid to
+// alloc/pids on every start, waits until it has started once and returns the
+// alloc, its directory and the pid file.
+func startPIDAlloc(t *testing.T, c *Client, srv *fakeServer) (a *structs.Allocation, dir, pidFile string) {
+	t.Helper()
+	a = testAlloc(c.Node().ID, structs.JobTypeService, `echo $$ >> "$NOMAD_ALLOC_DIR/pids"; while true; do sleep 0.05; done`)
+	srv.upsertAlloc(a)
+	waitServerStatus(t, srv, a.ID, structs.AllocClientStatusRunning)
+	dir, err := c.AllocDir(a.ID)
+	must.NoError(t, err)
+	pidFile = filepath.Join(dir, "alloc", "pids")
+	waitPIDs(t, pidFile, 1)
+	return a, dir, pidFile
+}
+
+// waitPIDs waits until pidFile holds n pids.
+func waitPIDs(t *testing.T, pidFile string, n int) {
+	t.Helper()
+	waitFor(t, func() error {
+		if got := len(readPIDs(pidFile)); got != n {
+			return fmt.Errorf("%d starts, want %d", got, n)
+		}
+		return nil
+	})
 }
 
 func TestClient_RestoreReattachesToRunningTask(t *testing.T) {
@@ -216,18 +236,7 @@ func TestClient_RestoreReattachesToRunningTask(t *testing.T) {
 	must.NoError(t, err)
 	nodeID := c1.Node().ID
 
-	a := testAlloc(nodeID, structs.JobTypeService, `echo $$ >> "$NOMAD_ALLOC_DIR/pids"; while true; do sleep 0.05; done`)
-	srv.upsertAlloc(a)
-	waitServerStatus(t, srv, a.ID, structs.AllocClientStatusRunning)
-	dir, err := c1.AllocDir(a.ID)
-	must.NoError(t, err)
-	pidFile := filepath.Join(dir, "alloc", "pids")
-	waitFor(t, func() error {
-		if len(readPIDs(pidFile)) != 1 {
-			return errors.New("no pid")
-		}
-		return nil
-	})
+	a, _, pidFile := startPIDAlloc(t, c1, srv)
 	pid := readPIDs(pidFile)[0]
 
 	// Agent restart: the task survives the old client...
@@ -267,26 +276,10 @@ func TestClient_RestoreReattachesToRunningTask(t *testing.T) {
 func TestClient_RestartAlloc(t *testing.T) {
 	srv := newFakeServer()
 	c := startClient(t, testConfig(t, t.TempDir()), srv)
-	a := testAlloc(c.Node().ID, structs.JobTypeService, `echo $$ >> "$NOMAD_ALLOC_DIR/pids"; while true; do sleep 0.05; done`)
-	srv.upsertAlloc(a)
-	waitServerStatus(t, srv, a.ID, structs.AllocClientStatusRunning)
-	dir, err := c.AllocDir(a.ID)
-	must.NoError(t, err)
-	pidFile := filepath.Join(dir, "alloc", "pids")
-	waitFor(t, func() error {
-		if len(readPIDs(pidFile)) != 1 {
-			return errors.New("not started")
-		}
-		return nil
-	})
+	a, _, pidFile := startPIDAlloc(t, c, srv)
 
 	must.NoError(t, c.RestartAlloc(a.ID, "web"))
-	waitFor(t, func() error {
-		if n := len(readPIDs(pidFile)); n != 2 {
-			return fmt.Errorf("%d starts", n)
-		}
-		return nil
-	})
+	waitPIDs(t, pidFile, 2)
 	waitFor(t, func() error {
 		u := srv.update(a.ID)
 		ts := u.TaskStates["web"]
@@ -352,18 +345,7 @@ func TestClient_DevModeShutdownDestroysAllocs(t *testing.T) {
 	cfg.DevMode = true
 	c, err := NewClient(cfg, srv)
 	must.NoError(t, err)
-	a := testAlloc(c.Node().ID, structs.JobTypeService, `echo $$ >> "$NOMAD_ALLOC_DIR/pids"; while true; do sleep 0.05; done`)
-	srv.upsertAlloc(a)
-	waitServerStatus(t, srv, a.ID, structs.AllocClientStatusRunning)
-	dir, err := c.AllocDir(a.ID)
-	must.NoError(t, err)
-	pidFile := filepath.Join(dir, "alloc", "pids")
-	waitFor(t, func() error {
-		if len(readPIDs(pidFile)) != 1 {
-			return errors.New("not started")
-		}
-		return nil
-	})
+	_, dir, pidFile := startPIDAlloc(t, c, srv)
 	pid := readPIDs(pidFile)[0]
 
 	must.NoError(t, c.Shutdown())

@@ -79,6 +79,13 @@ type testRunner struct {
 
 func newTestRunner(t *testing.T, alloc *structs.Allocation, nc *fakeConfigurator) *testRunner {
 	t.Helper()
+	return newTestRunnerWith(t, alloc, nc, nil)
+}
+
+// newTestRunnerWith is newTestRunner with configure, when set, applied to the
+// runner's config before the runner is built.
+func newTestRunnerWith(t *testing.T, alloc *structs.Allocation, nc *fakeConfigurator, configure func(*Config)) *testRunner {
+	t.Helper()
 	root := t.TempDir()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
 	db, err := state.NewBoltStateDB(filepath.Join(root, "state"))
@@ -93,6 +100,9 @@ func newTestRunner(t *testing.T, alloc *structs.Allocation, nc *fakeConfigurator
 	}
 	if nc != nil {
 		cfg.NetworkConfigurator = nc
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	ar, err := NewAllocRunner(cfg)
 	must.NoError(t, err)
@@ -131,6 +141,18 @@ func (ar *testRunner) waitStatus(t *testing.T, status string) {
 	})
 }
 
+// waitReported waits until the last status sent to the client is status.
+func (ar *testRunner) waitReported(t *testing.T, status string) {
+	t.Helper()
+	waitFor(t, func() error {
+		st := ar.rec.statuses()
+		if len(st) == 0 || st[len(st)-1] != status {
+			return fmt.Errorf("updates %v", st)
+		}
+		return nil
+	})
+}
+
 func eventTypes(ts *structs.TaskState) []string {
 	var out []string
 	for _, e := range ts.Events {
@@ -155,13 +177,7 @@ func TestAllocRunner_BatchCompletes(t *testing.T) {
 		must.NoError(t, err)
 		must.Eq(t, name+"\n", string(out))
 	}
-	waitFor(t, func() error {
-		st := ar.rec.statuses()
-		if len(st) == 0 || st[len(st)-1] != structs.AllocClientStatusComplete {
-			return fmt.Errorf("updates %v", st)
-		}
-		return nil
-	})
+	ar.waitReported(t, structs.AllocClientStatusComplete)
 }
 
 func TestAllocRunner_FailedTaskFailsAllocAndKillsSibling(t *testing.T) {
@@ -180,13 +196,7 @@ func TestAllocRunner_FailedTaskFailsAllocAndKillsSibling(t *testing.T) {
 	must.Eq(t, uint64(2), a.TaskStates["bad"].Restarts)
 	must.Eq(t, structs.TaskNotRestarting, a.TaskStates["bad"].Events[len(a.TaskStates["bad"].Events)-1].Type)
 	// The client saw the allocation go through running to failed.
-	waitFor(t, func() error {
-		st := ar.rec.statuses()
-		if len(st) == 0 || st[len(st)-1] != structs.AllocClientStatusFailed {
-			return fmt.Errorf("updates %v", st)
-		}
-		return nil
-	})
+	ar.waitReported(t, structs.AllocClientStatusFailed)
 	good := a.TaskStates["good"]
 	must.Eq(t, structs.TaskStateDead, good.State)
 	must.False(t, good.Failed)

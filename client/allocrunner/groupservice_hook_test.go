@@ -3,7 +3,6 @@ package allocrunner
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +14,6 @@ import (
 
 	"github.com/netnomad/netnomad/client/allocrunner/taskrunner"
 	"github.com/netnomad/netnomad/client/serviceregistration/consul"
-	"github.com/netnomad/netnomad/client/state"
-	"github.com/netnomad/netnomad/drivers"
-	"github.com/netnomad/netnomad/drivers/rawexec"
 	"github.com/netnomad/netnomad/nomad/structs"
 	"github.com/netnomad/netnomad/testutil/fakeconsul"
 )
@@ -60,37 +56,13 @@ func (e *consulEnv) service(id string) (*api.AgentService, error) {
 // newConnectRunner is newTestRunner with service registration wired to env.
 func newConnectRunner(t *testing.T, alloc *structs.Allocation, nc *fakeConfigurator, env *consulEnv) *testRunner {
 	t.Helper()
-	root := t.TempDir()
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
-	db, err := state.NewBoltStateDB(filepath.Join(root, "state"))
-	must.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	rec := &recorder{}
 	node := &structs.Node{ID: uuid.NewString(), Name: "client-1", Attributes: map[string]string{"unique.network.ip-address": testHostIP}}
-	cfg := Config{
-		Alloc: alloc, Logger: logger, AllocRoot: filepath.Join(root, "alloc"), Region: "global",
-		Node:                func() *structs.Node { return node },
-		Drivers:             map[string]drivers.Driver{"raw_exec": rawexec.New(logger, rawexec.Config{StateDir: filepath.Join(root, "driver")})},
-		StateDB:             db,
-		StateUpdater:        rec,
-		ServiceRegistration: env.client,
-		ConsulServices:      taskrunner.ConsulAgentLookup{Agent: env.api.Agent()},
-		CheckWatcher:        env.checkWatcher,
-	}
-	if nc != nil {
-		cfg.NetworkConfigurator = nc
-	}
-	ar, err := NewAllocRunner(cfg)
-	must.NoError(t, err)
-	t.Cleanup(func() {
-		ar.Destroy()
-		select {
-		case <-ar.DestroyCh():
-		case <-time.After(30 * time.Second):
-			t.Errorf("alloc runner was not destroyed")
-		}
+	return newTestRunnerWith(t, alloc, nc, func(cfg *Config) {
+		cfg.Node = func() *structs.Node { return node }
+		cfg.ServiceRegistration = env.client
+		cfg.ConsulServices = taskrunner.ConsulAgentLookup{Agent: env.api.Agent()}
+		cfg.CheckWatcher = env.checkWatcher
 	})
-	return &testRunner{AllocRunner: ar, root: root, rec: rec, db: db}
 }
 
 // serviceAlloc is a service job whose group "web" has service "web-api" on

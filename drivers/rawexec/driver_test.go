@@ -19,6 +19,7 @@ import (
 
 	"github.com/netnomad/netnomad/drivers"
 	"github.com/netnomad/netnomad/drivers/shared/executor"
+	"github.com/netnomad/netnomad/e2e/framework"
 )
 
 func newTestDriver(t *testing.T) *Driver {
@@ -81,6 +82,23 @@ func readLog(t *testing.T, cfg *drivers.TaskConfig, name string) string {
 	}
 	must.NoError(t, err)
 	return string(b)
+}
+
+// startUntilLog starts cfg on d and waits until the task has printed line.
+func startUntilLog(t *testing.T, d *Driver, cfg *drivers.TaskConfig, line string) *drivers.TaskHandle {
+	t.Helper()
+	h, err := d.StartTask(cfg)
+	must.NoError(t, err)
+	waitLog(t, cfg, line)
+	return h
+}
+
+// handleState decodes the driver state a task handle carries.
+func handleState(t *testing.T, h *drivers.TaskHandle) TaskState {
+	t.Helper()
+	var st TaskState
+	must.NoError(t, json.Unmarshal(h.State, &st))
+	return st
 }
 
 // waitLog waits until the task's stdout.0 contains s.
@@ -169,7 +187,7 @@ func TestRawExec_WorkingDirAndRelativeCommand(t *testing.T) {
 }
 
 func TestRawExec_User(t *testing.T) {
-	requireRoot(t)
+	framework.RequireRoot(t)
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "id -u; id -g")
 	cfg.User = "nobody"
@@ -197,9 +215,7 @@ func TestRawExec_StopWithSignal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newTestDriver(t)
 			cfg := newTaskConfig(t, "trap 'echo got "+tc.trap+"; exit 0' "+tc.trap+"; echo ready; while :; do sleep 0.05; done")
-			_, err := d.StartTask(cfg)
-			must.NoError(t, err)
-			waitLog(t, cfg, "ready")
+			startUntilLog(t, d, cfg, "ready")
 			must.NoError(t, d.StopTask(cfg.ID, 10*time.Second, tc.signal))
 			res := waitExit(t, d, cfg.ID, time.Second)
 			must.Eq(t, 0, res.ExitCode)
@@ -212,9 +228,7 @@ func TestRawExec_StopWithSignal(t *testing.T) {
 func TestRawExec_StopKillsAfterTimeout(t *testing.T) {
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "trap '' TERM; echo ready; while :; do sleep 0.05; done")
-	h, err := d.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "ready")
+	h := startUntilLog(t, d, cfg, "ready")
 	start := time.Now()
 	must.NoError(t, d.StopTask(cfg.ID, 300*time.Millisecond, "SIGTERM"))
 	must.GreaterEq(t, 300*time.Millisecond, time.Since(start))
@@ -222,8 +236,7 @@ func TestRawExec_StopKillsAfterTimeout(t *testing.T) {
 	must.Eq(t, int(syscall.SIGKILL), res.Signal)
 	must.Eq(t, 128+9, res.ExitCode)
 
-	var st TaskState
-	must.NoError(t, json.Unmarshal(h.State, &st))
+	st := handleState(t, h)
 	must.False(t, executor.ProcessRunning(st.TaskPID, st.TaskStartTime))
 	// Stopping an exited task is fine.
 	must.NoError(t, d.StopTask(cfg.ID, time.Second, ""))
@@ -232,9 +245,7 @@ func TestRawExec_StopKillsAfterTimeout(t *testing.T) {
 func TestRawExec_SignalTask(t *testing.T) {
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "trap 'echo got usr1; exit 5' USR1; echo ready; while :; do sleep 0.05; done")
-	_, err := d.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "ready")
+	startUntilLog(t, d, cfg, "ready")
 	must.ErrorContains(t, d.SignalTask(cfg.ID, "SIGBOGUS"), "unknown signal")
 	must.NoError(t, d.SignalTask(cfg.ID, "SIGUSR1"))
 	must.Eq(t, 5, waitExit(t, d, cfg.ID, 10*time.Second).ExitCode)
@@ -244,17 +255,13 @@ func TestRawExec_SignalTask(t *testing.T) {
 func TestRawExec_Destroy(t *testing.T) {
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "echo ready; while :; do sleep 0.05; done")
-	h, err := d.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "ready")
-	var st TaskState
-	must.NoError(t, json.Unmarshal(h.State, &st))
+	st := handleState(t, startUntilLog(t, d, cfg, "ready"))
 
 	must.ErrorContains(t, d.DestroyTask(cfg.ID, false), "still running")
 	must.True(t, executor.ProcessRunning(st.TaskPID, st.TaskStartTime))
 	must.NoError(t, d.DestroyTask(cfg.ID, true))
 	must.False(t, executor.ProcessRunning(st.TaskPID, st.TaskStartTime))
-	_, err = os.Stat(st.StateDir)
+	_, err := os.Stat(st.StateDir)
 	must.True(t, os.IsNotExist(err))
 	// Idempotent, and the task is forgotten.
 	must.NoError(t, d.DestroyTask(cfg.ID, true))
@@ -267,9 +274,7 @@ func TestRawExec_Destroy(t *testing.T) {
 func TestRawExec_Recover(t *testing.T) {
 	d1 := newTestDriver(t)
 	cfg := newTaskConfig(t, "echo started; while [ ! -f go ]; do sleep 0.05; done; exit 7")
-	h, err := d1.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "started")
+	h := startUntilLog(t, d1, cfg, "started")
 
 	// A new driver instance (a restarted agent) re-attaches from the handle.
 	d2 := newTestDriver(t)
@@ -325,8 +330,7 @@ func TestRawExec_SurvivesAgentKill(t *testing.T) {
 
 	var h drivers.TaskHandle
 	must.NoError(t, json.Unmarshal(hb, &h))
-	var st TaskState
-	must.NoError(t, json.Unmarshal(h.State, &st))
+	st := handleState(t, &h)
 	t.Cleanup(func() {
 		killGroup(st.TaskPID, st.TaskStartTime, syscall.SIGKILL)
 		if executor.ProcessRunning(st.ExecutorPID, st.ExecutorStartTime) {
@@ -364,10 +368,8 @@ func TestRawExec_LogRotation(t *testing.T) {
 func TestRawExec_RestartSameID(t *testing.T) {
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "echo run; while [ ! -f go ]; do sleep 0.05; done; exit 4")
+	startUntilLog(t, d, cfg, "run")
 	_, err := d.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "run")
-	_, err = d.StartTask(cfg)
 	must.ErrorContains(t, err, "already started")
 
 	must.NoError(t, os.WriteFile(filepath.Join(cfg.TaskDir, "go"), nil, 0o644))
@@ -383,11 +385,7 @@ func TestRawExec_RestartSameID(t *testing.T) {
 func TestRawExec_ExecutorKilled(t *testing.T) {
 	d := newTestDriver(t)
 	cfg := newTaskConfig(t, "echo ready; while :; do sleep 0.05; done")
-	h, err := d.StartTask(cfg)
-	must.NoError(t, err)
-	waitLog(t, cfg, "ready")
-	var st TaskState
-	must.NoError(t, json.Unmarshal(h.State, &st))
+	st := handleState(t, startUntilLog(t, d, cfg, "ready"))
 
 	// Losing the executor fails the task (rather than hanging) and kills it.
 	must.NoError(t, syscall.Kill(st.ExecutorPID, syscall.SIGKILL))

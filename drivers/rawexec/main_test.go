@@ -51,15 +51,3 @@ func fakeAgent(cfgPath string) int {
 	}
 	select {}
 }
-
-// requireRoot skips when not root, except in CI where it fails.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("test requires root, and CI=true")
-	}
-	t.Skip("test requires root")
-}

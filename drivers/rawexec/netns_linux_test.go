@@ -9,10 +9,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/shoenig/test/must"
+
+	"github.com/netnomad/netnomad/e2e/framework"
 )
 
 func TestRawExec_Netns(t *testing.T) {
-	requireRoot(t)
+	framework.RequireRoot(t)
 	name := "rawexec-" + uuid.NewString()[:8]
 	out, err := exec.Command("ip", "netns", "add", name).CombinedOutput()
 	must.NoError(t, err, must.Sprintf("ip netns add: %s", out))

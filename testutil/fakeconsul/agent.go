@@ -82,12 +82,7 @@ func startReal(t testing.TB, bin string) string {
 		_ = cmd.Wait()
 	})
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
-	cfg := api.DefaultConfig()
-	cfg.Address = addr
-	c, err := api.NewClient(cfg)
-	if err != nil {
-		t.Fatalf("consul: failed to create client: %v", err)
-	}
+	c := (&Agent{Addr: addr}).Client(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		leader, err := c.Status().Leader()

@@ -19,6 +19,7 @@ import (
 	"github.com/netnomad/netnomad/client/allocrunner/registrar"
 	"github.com/netnomad/netnomad/client/serviceregistration/consul"
 	"github.com/netnomad/netnomad/drivers/rawexec"
+	"github.com/netnomad/netnomad/e2e/framework"
 	"github.com/netnomad/netnomad/nomad/structs"
 	"github.com/netnomad/netnomad/testutil/fakeconsul"
 )
@@ -28,12 +29,7 @@ import (
 // skipped where namespaces cannot be made.
 func otherNetns(t *testing.T) (path, ident string) {
 	t.Helper()
-	if _, err := exec.LookPath("unshare"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("unshare(1) is required and missing in CI")
-		}
-		t.Skip("needs unshare(1)")
-	}
+	framework.RequireCommand(t, "unshare")
 	cmd := exec.Command("unshare", "-n", "sleep", "600")
 	must.NoError(t, cmd.Start())
 	t.Cleanup(func() {

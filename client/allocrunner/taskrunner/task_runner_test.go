@@ -19,6 +19,7 @@ import (
 	"github.com/netnomad/netnomad/client/allocdir"
 	"github.com/netnomad/netnomad/client/state"
 	"github.com/netnomad/netnomad/drivers/rawexec"
+	"github.com/netnomad/netnomad/drivers/shared/executor"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
@@ -108,6 +109,22 @@ func waitFor(t *testing.T, f func() error) {
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(f), wait.Timeout(15*time.Second), wait.Gap(20*time.Millisecond)))
 }
 
+// waitStarts waits until tr is running and pidFile holds n pids (one per
+// start of the task), and returns them.
+func waitStarts(t *testing.T, tr *TaskRunner, pidFile string, n int) []int {
+	t.Helper()
+	waitFor(t, func() error {
+		if got := len(readPIDs(t, pidFile)); got != n {
+			return fmt.Errorf("%d starts, want %d", got, n)
+		}
+		if tr.TaskState().State != structs.TaskStateRunning {
+			return errors.New("not running")
+		}
+		return nil
+	})
+	return readPIDs(t, pidFile)
+}
+
 func waitDone(t *testing.T, tr *TaskRunner) {
 	t.Helper()
 	select {
@@ -133,15 +150,7 @@ func readPIDs(t *testing.T, path string) []int {
 }
 
 // alive reports whether pid is a live (not zombie) process.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
-}
+func alive(pid int) bool { return executor.ProcessRunning(pid, 0) }
 
 func TestTaskRunner_BatchCompletes(t *testing.T) {
 	h := newHarness(t, structs.JobTypeBatch, shTask(`echo "hello from $NOMAD_TASK_NAME in $NOMAD_ALLOC_ID"`), nil)
@@ -214,13 +223,7 @@ func TestTaskRunner_KillHonoursKillTimeout(t *testing.T) {
 			tr := h.newRunner(t, false)
 			go tr.Run()
 			pidFile := filepath.Join(h.dir.AllocDir, "web", "pid")
-			waitFor(t, func() error {
-				if len(readPIDs(t, pidFile)) != 1 || tr.TaskState().State != structs.TaskStateRunning {
-					return errors.New("not running yet")
-				}
-				return nil
-			})
-			pid := readPIDs(t, pidFile)[0]
+			pid := waitStarts(t, tr, pidFile, 1)[0]
 			must.True(t, alive(pid))
 
 			start := time.Now()
@@ -250,26 +253,12 @@ func TestTaskRunner_UserRestart(t *testing.T) {
 	tr := h.newRunner(t, false)
 	go tr.Run()
 	pidFile := filepath.Join(h.dir.AllocDir, "web", "pids")
-	waitFor(t, func() error {
-		if tr.TaskState().State != structs.TaskStateRunning || len(readPIDs(t, pidFile)) != 1 {
-			return errors.New("not running yet")
-		}
-		return nil
-	})
+	waitStarts(t, tr, pidFile, 1)
 
 	ev := structs.NewTaskEvent(structs.TaskRestartSignal)
 	ev.RestartReason = "User requested restart"
 	must.NoError(t, tr.Restart(context.Background(), ev, false))
-	waitFor(t, func() error {
-		if n := len(readPIDs(t, pidFile)); n != 2 {
-			return fmt.Errorf("%d starts", n)
-		}
-		if tr.TaskState().State != structs.TaskStateRunning {
-			return errors.New("not running")
-		}
-		return nil
-	})
-	pids := readPIDs(t, pidFile)
+	pids := waitStarts(t, tr, pidFile, 2)
 	must.NotEq(t, pids[0], pids[1])
 	must.False(t, alive(pids[0]))
 
@@ -289,13 +278,7 @@ func TestTaskRunner_RestoreReattaches(t *testing.T) {
 	tr1 := h.newRunner(t, false)
 	go tr1.Run()
 	pidFile := filepath.Join(h.dir.AllocDir, "web", "pids")
-	waitFor(t, func() error {
-		if tr1.TaskState().State != structs.TaskStateRunning || len(readPIDs(t, pidFile)) != 1 {
-			return errors.New("not running yet")
-		}
-		return nil
-	})
-	pid := readPIDs(t, pidFile)[0]
+	pid := waitStarts(t, tr1, pidFile, 1)[0]
 
 	// Agent shutdown: the task keeps running.
 	tr1.Shutdown()
@@ -326,15 +309,9 @@ func TestTaskRunner_RestoreTaskGoneRestarts(t *testing.T) {
 	tr1 := h.newRunner(t, false)
 	go tr1.Run()
 	pidFile := filepath.Join(h.dir.AllocDir, "web", "pids")
-	waitFor(t, func() error {
-		if tr1.TaskState().State != structs.TaskStateRunning || len(readPIDs(t, pidFile)) != 1 {
-			return errors.New("not running yet")
-		}
-		return nil
-	})
+	pid := waitStarts(t, tr1, pidFile, 1)[0]
 	tr1.Shutdown()
 	// The task dies while no agent runs.
-	pid := readPIDs(t, pidFile)[0]
 	must.NoError(t, syscall.Kill(-pid, syscall.SIGKILL))
 	waitFor(t, func() error {
 		if alive(pid) {
@@ -345,12 +322,7 @@ func TestTaskRunner_RestoreTaskGoneRestarts(t *testing.T) {
 
 	tr2 := h.newRunner(t, true)
 	go tr2.Run()
-	waitFor(t, func() error {
-		if len(readPIDs(t, pidFile)) != 2 || tr2.TaskState().State != structs.TaskStateRunning {
-			return errors.New("not restarted")
-		}
-		return nil
-	})
+	waitStarts(t, tr2, pidFile, 2)
 	must.Eq(t, uint64(1), tr2.TaskState().Restarts)
 }
 
@@ -380,13 +352,7 @@ func TestTaskRunner_KillRestoredBeforeRun(t *testing.T) {
 	tr1 := h.newRunner(t, false)
 	go tr1.Run()
 	pidFile := filepath.Join(h.dir.AllocDir, "web", "pids")
-	waitFor(t, func() error {
-		if tr1.TaskState().State != structs.TaskStateRunning || len(readPIDs(t, pidFile)) != 1 {
-			return errors.New("not running yet")
-		}
-		return nil
-	})
-	pid := readPIDs(t, pidFile)[0]
+	pid := waitStarts(t, tr1, pidFile, 1)[0]
 	tr1.Shutdown()
 
 	// Restored but killed before Run: the live task must still be stopped.
