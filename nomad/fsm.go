@@ -196,21 +196,8 @@ func (f *fsm) applyJobDeregister(index uint64, r *JobDeregisterApply) error {
 // applyAllocClientUpdate writes client fields and, when an allocation became
 // terminal on the client, unblocks blocked evals: its resources are free.
 func (f *fsm) applyAllocClientUpdate(index uint64, r *AllocClientUpdateApply) error {
-	freed := false
-	for _, u := range r.Allocs {
-		existing, err := f.state.AllocByID(nil, u.ID)
-		if err != nil {
-			return err
-		}
-		if existing == nil || existing.ClientTerminalStatus() {
-			continue
-		}
-		probe := structs.Allocation{ClientStatus: u.ClientStatus}
-		if probe.ClientTerminalStatus() {
-			freed = true
-		}
-	}
-	if err := f.state.UpdateAllocsFromClient(index, r.Allocs); err != nil {
+	freed, err := f.state.UpdateAllocsFromClient(index, r.Allocs)
+	if err != nil {
 		return err
 	}
 	if freed {

@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
@@ -123,19 +122,9 @@ func (s *Server) nodeEvals(nodeID string) ([]*structs.Evaluation, error) {
 		if job == nil {
 			continue
 		}
-		evals = append(evals, &structs.Evaluation{
-			ID:             uuid.NewString(),
-			Namespace:      a.Namespace,
-			Priority:       job.Priority,
-			Type:           job.Type,
-			TriggeredBy:    structs.EvalTriggerNodeUpdate,
-			JobID:          a.JobID,
-			JobModifyIndex: job.JobModifyIndex,
-			NodeID:         nodeID,
-			Status:         structs.EvalStatusPending,
-			CreateTime:     now,
-			ModifyTime:     now,
-		})
+		eval := newJobEval(job, structs.EvalTriggerNodeUpdate, now)
+		eval.NodeID = nodeID
+		evals = append(evals, eval)
 	}
 	return evals, nil
 }

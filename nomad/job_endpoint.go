@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/netnomad/netnomad/nomad/structs"
 )
 
@@ -55,17 +54,8 @@ func (s *Server) JobRegister(req *JobRegisterRequest) (*JobRegisterResponse, err
 
 	now := time.Now().UnixNano()
 	job.SubmitTime = now
-	eval := &structs.Evaluation{
-		ID:          uuid.NewString(),
-		Namespace:   job.Namespace,
-		Priority:    job.Priority,
-		Type:        job.Type,
-		TriggeredBy: structs.EvalTriggerJobRegister,
-		JobID:       job.ID,
-		Status:      structs.EvalStatusPending,
-		CreateTime:  now,
-		ModifyTime:  now,
-	}
+	// The FSM sets the eval's JobModifyIndex to the version it stores.
+	eval := newJobEval(job, structs.EvalTriggerJobRegister, now)
 	index, err := s.raftApply(JobRegisterRequestType, &JobRegisterApply{Job: job, Eval: eval})
 	if err != nil {
 		return nil, fmt.Errorf("failed to register job %q: %w", job.ID, err)
@@ -137,17 +127,8 @@ func (s *Server) JobDeregister(namespace, jobID string, purge bool) (*JobDeregis
 		return nil, fmt.Errorf("job %q not found: %w", jobID, structs.ErrNotFound)
 	}
 	now := time.Now().UnixNano()
-	eval := &structs.Evaluation{
-		ID:          uuid.NewString(),
-		Namespace:   namespace,
-		Priority:    job.Priority,
-		Type:        job.Type,
-		TriggeredBy: structs.EvalTriggerJobDeregister,
-		JobID:       jobID,
-		Status:      structs.EvalStatusPending,
-		CreateTime:  now,
-		ModifyTime:  now,
-	}
+	// The FSM sets the eval's JobModifyIndex to the deregistration's index.
+	eval := newJobEval(job, structs.EvalTriggerJobDeregister, now)
 	index, err := s.raftApply(JobDeregisterRequestType, &JobDeregisterApply{
 		Namespace: namespace, JobID: jobID, Purge: purge, Eval: eval,
 	})

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/go-hclog"
 	"github.com/netnomad/netnomad/nomad/state"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -77,18 +76,7 @@ func (s *Server) JobPlan(req *JobPlanRequest) (*JobPlanResponse, error) {
 		return nil, err
 	}
 	now := time.Now().UnixNano()
-	eval := &structs.Evaluation{
-		ID:             uuid.NewString(),
-		Namespace:      job.Namespace,
-		Priority:       job.Priority,
-		Type:           job.Type,
-		TriggeredBy:    structs.EvalTriggerJobRegister,
-		JobID:          job.ID,
-		JobModifyIndex: planned.JobModifyIndex,
-		Status:         structs.EvalStatusPending,
-		CreateTime:     now,
-		ModifyTime:     now,
-	}
+	eval := newJobEval(planned, structs.EvalTriggerJobRegister, now)
 	rec := &planRecorder{logger: s.logger, index: scratchIndex}
 	sched, err := newScheduler(job.Type, s.logger.Named("plan"), state.NewSchedulerState(snap), rec)
 	if err != nil {

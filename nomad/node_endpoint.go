@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hashicorp/go-memdb"
 	"github.com/netnomad/netnomad/nomad/state"
 	"github.com/netnomad/netnomad/nomad/structs"
@@ -115,18 +114,7 @@ func (s *Server) NodeUpdateAllocs(allocs []*structs.Allocation) (index uint64, e
 			continue
 		}
 		seen[key] = true
-		evals = append(evals, &structs.Evaluation{
-			ID:             uuid.NewString(),
-			Namespace:      job.Namespace,
-			Priority:       job.Priority,
-			Type:           job.Type,
-			TriggeredBy:    structs.EvalTriggerRetryFailedAlloc,
-			JobID:          job.ID,
-			JobModifyIndex: job.JobModifyIndex,
-			Status:         structs.EvalStatusPending,
-			CreateTime:     now,
-			ModifyTime:     now,
-		})
+		evals = append(evals, newJobEval(job, structs.EvalTriggerRetryFailedAlloc, now))
 	}
 	index, err = s.raftApply(AllocClientUpdateRequestType, &AllocClientUpdateApply{Allocs: updates, Evals: evals})
 	if err != nil {

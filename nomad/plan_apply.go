@@ -44,6 +44,7 @@ func (p *planApplier) apply(plan *structs.Plan) (*structs.PlanResult, error) {
 		NodeAllocation: map[string][]*structs.Allocation{},
 	}
 	partial := false
+	var accepted []string // in planNodes' order
 	for _, nodeID := range planNodes(plan) {
 		fit, reason, err := evaluateNodePlan(snap, plan, nodeID)
 		if err != nil {
@@ -60,15 +61,17 @@ func (p *planApplier) apply(plan *structs.Plan) (*structs.PlanResult, error) {
 		if a := plan.NodeAllocation[nodeID]; len(a) > 0 {
 			result.NodeAllocation[nodeID] = a
 		}
+		accepted = append(accepted, nodeID)
 	}
 	if partial && plan.Job != nil && plan.Job.AllAtOnce {
 		result.NodeUpdate = map[string][]*structs.Allocation{}
 		result.NodeAllocation = map[string][]*structs.Allocation{}
+		accepted = nil
 	}
 
 	var allocs []*structs.Allocation
 	now := time.Now().UnixNano()
-	for _, nodeID := range planNodes(&structs.Plan{NodeUpdate: result.NodeUpdate, NodeAllocation: result.NodeAllocation}) {
+	for _, nodeID := range accepted {
 		for _, a := range result.NodeUpdate[nodeID] {
 			a.ModifyTime = now
 			allocs = append(allocs, withoutPlanJob(a, plan.Job))

@@ -3,10 +3,9 @@ package nomad
 import (
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/netnomad/netnomad/nomad/structs"
+	"github.com/netnomad/netnomad/scheduler"
 )
 
 // allocsFit reports whether allocs (every non-terminal allocation the node would
@@ -24,7 +23,10 @@ func allocsFit(node *structs.Node, allocs []*structs.Allocation) (fit bool, reas
 
 	used := portSet{}
 	if r := node.ReservedResources; r != nil {
-		for _, p := range parsePortRanges(r.ReservedPorts) {
+		// The client validates the spec; parse it as the scheduler does
+		// (NewNetworkIndex), so both agree on what is reserved.
+		ports, _ := scheduler.ParsePortRanges(r.ReservedPorts)
+		for _, p := range ports {
 			used.add("", p)
 		}
 	}
@@ -115,31 +117,4 @@ func (s portSet) collides(ip string, port int) bool {
 		}
 	}
 	return false
-}
-
-// parsePortRanges parses Nomad's reserved port syntax ("22,80,8000-8100").
-// Malformed parts are ignored; the client validates its configuration.
-func parsePortRanges(spec string) []int {
-	var out []int
-	for _, part := range strings.Split(spec, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		start, err := strconv.Atoi(strings.TrimSpace(lo))
-		if err != nil {
-			continue
-		}
-		end := start
-		if isRange {
-			if end, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || end < start {
-				continue
-			}
-		}
-		for p := start; p <= end && p <= 65535; p++ {
-			out = append(out, p)
-		}
-	}
-	return out
 }

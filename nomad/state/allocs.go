@@ -107,20 +107,22 @@ func linkReplacement(txn *memdb.Txn, index uint64, a *structs.Allocation) error 
 // UpdateAllocsFromClient applies what a client reports at index: only
 // ClientStatus, ClientDescription, TaskStates, NetworkStatus and ModifyTime are
 // taken from each update (ID identifies the allocation). Unknown allocations are
-// skipped. Job statuses are re-derived.
-func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allocation) error {
+// skipped. Job statuses are re-derived. freed reports whether an allocation
+// became terminal on the client: its resources are free again.
+func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allocation) (freed bool, err error) {
 	txn := s.db.Txn(true)
 	defer txn.Abort()
 	jobs := map[jobKey]struct{}{}
 	for _, u := range allocs {
 		raw, err := txn.First(TableAllocs, "id", u.ID)
 		if err != nil {
-			return fmt.Errorf("failed to look up allocation %q: %w", u.ID, err)
+			return false, fmt.Errorf("failed to look up allocation %q: %w", u.ID, err)
 		}
 		if raw == nil {
 			continue
 		}
-		updated := raw.(*structs.Allocation).CopySkipJob()
+		existing := raw.(*structs.Allocation)
+		updated := existing.CopySkipJob()
 		updated.ClientStatus = u.ClientStatus
 		updated.ClientDescription = u.ClientDescription
 		updated.TaskStates = u.TaskStates
@@ -128,18 +130,21 @@ func (s *StateStore) UpdateAllocsFromClient(index uint64, allocs []*structs.Allo
 		updated.ModifyTime = u.ModifyTime
 		updated.ModifyIndex = index
 		if err := txn.Insert(TableAllocs, updated); err != nil {
-			return fmt.Errorf("failed to update allocation %q: %w", u.ID, err)
+			return false, fmt.Errorf("failed to update allocation %q: %w", u.ID, err)
+		}
+		if updated.ClientTerminalStatus() && !existing.ClientTerminalStatus() {
+			freed = true
 		}
 		jobs[jobKey{updated.Namespace, updated.JobID}] = struct{}{}
 	}
 	if err := bumpIndex(txn, TableAllocs, index); err != nil {
-		return err
+		return false, err
 	}
 	if err := refreshJobStatuses(txn, index, jobs); err != nil {
-		return err
+		return false, err
 	}
 	txn.Commit()
-	return nil
+	return freed, nil
 }
 
 // AllocByID returns the allocation, or nil.

@@ -141,7 +141,9 @@ func TestJobStatus_FollowsAllocsAndEvals(t *testing.T) {
 
 	// The batch finished: all allocations and evaluations terminal.
 	update := &structs.Allocation{ID: alloc.ID, ClientStatus: structs.AllocClientStatusComplete}
-	must.NoError(t, s.UpdateAllocsFromClient(5, []*structs.Allocation{update}))
+	freed, err := s.UpdateAllocsFromClient(5, []*structs.Allocation{update})
+	must.NoError(t, err)
+	must.True(t, freed)
 	must.Eq(t, structs.JobStatusDead, status())
 }
 
@@ -152,13 +154,15 @@ func TestUpsertAllocs_KeepsClientFields(t *testing.T) {
 	alloc := testAlloc(job, "node-1")
 	must.NoError(t, s.UpsertAllocs(2, []*structs.Allocation{alloc}))
 
-	must.NoError(t, s.UpdateAllocsFromClient(3, []*structs.Allocation{{
+	freed, err := s.UpdateAllocsFromClient(3, []*structs.Allocation{{
 		ID:            alloc.ID,
 		ClientStatus:  structs.AllocClientStatusRunning,
 		NetworkStatus: &structs.AllocNetworkStatus{Address: "172.26.64.2"},
 		// Server fields in a client update are ignored.
 		DesiredStatus: structs.AllocDesiredStatusStop,
-	}}))
+	}})
+	must.NoError(t, err)
+	must.False(t, freed) // running holds its resources
 	got, err := s.AllocByID(nil, alloc.ID)
 	must.NoError(t, err)
 	must.Eq(t, structs.AllocClientStatusRunning, got.ClientStatus)
