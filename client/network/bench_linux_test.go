@@ -51,7 +51,7 @@ func forEachNATBackendB(b *testing.B, bench func(b *testing.B, backend string)) 
 	for _, backend := range natBackends {
 		b.Run(backend, func(b *testing.B) {
 			if backend == NATBackendNFTables && !nftablesUsable() {
-				b.Skip("nftables backend needs the nft command (Debian package nftables)")
+				missingCapability(b, "nftables backend needs the nft command (Debian package nftables)")
 			}
 			bench(b, backend)
 		})

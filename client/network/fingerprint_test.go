@@ -96,10 +96,7 @@ echo "CNI unstamped plugin version unknown" >&2`,
 func TestDetectPlugins_Installed(t *testing.T) {
 	got := DetectPlugins([]string{"/opt/cni/bin"})
 	if len(got) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no CNI plugins in /opt/cni/bin (run scripts/install-cni.sh)")
-		}
-		t.Skip("no CNI plugins in /opt/cni/bin (run scripts/install-cni.sh)")
+		missingCapability(t, "no CNI plugins in /opt/cni/bin (run scripts/install-cni.sh)")
 	}
 	for _, p := range []string{"bridge", "loopback", "host-local", "firewall", "portmap"} {
 		must.Eq(t, "v1.10.0", got[p], must.Sprintf("plugin %s", p))

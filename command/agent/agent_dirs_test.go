@@ -135,7 +135,9 @@ func testLogger(t *testing.T) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
 }
 
+// testAPI is a nomad/api client for the agent HTTP address addr.
 func testAPI(t *testing.T, addr string) *api.Client {
+	t.Helper()
 	cfg := api.DefaultConfig()
 	cfg.Address = "http://" + addr
 	c, err := api.NewClient(cfg)

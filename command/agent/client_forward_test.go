@@ -30,19 +30,10 @@ func testClientAgent(t *testing.T, name string, servers []string) *Agent {
 	cfg.Client.Servers = servers
 	cfg.Consul = nil
 	cfg.Plugins = []*PluginConfig{{Name: "raw_exec", Config: map[string]any{"enabled": true}}}
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+	a, err := NewAgent(cfg, testLogger(t))
 	must.NoError(t, err)
 	t.Cleanup(a.Shutdown)
 	return a
-}
-
-func apiClient(t *testing.T, addr string) *api.Client {
-	t.Helper()
-	cfg := api.DefaultConfig()
-	cfg.Address = "http://" + addr
-	c, err := api.NewClient(cfg)
-	must.NoError(t, err)
-	return c
 }
 
 // TestAgent_ClientOnlyForwardsPublicAPI: with NOMAD_ADDR set to a client-only
@@ -53,7 +44,7 @@ func TestAgent_ClientOnlyForwardsPublicAPI(t *testing.T) {
 	srv := testServerAgent(t)
 	dead := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
 	cl := testClientAgent(t, "test-client", []string{dead, srv.HTTPAddr()})
-	c := apiClient(t, cl.HTTPAddr())
+	c := testAPI(t, cl.HTTPAddr())
 
 	// Status and nodes come from the server.
 	leader, err := c.Status().Leader()

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/shoenig/test/must"
 )
 
@@ -27,7 +26,7 @@ func TestHTTP_EnableDebugServesPprof(t *testing.T) {
 			cfg.Client.Enabled = &off
 			cfg.Ports.HTTP = 0
 			cfg.DataDir = t.TempDir()
-			a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+			a, err := NewAgent(cfg, testLogger(t))
 			must.NoError(t, err)
 			t.Cleanup(a.Shutdown)
 

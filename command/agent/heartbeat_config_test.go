@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/shoenig/test/must"
 
 	"github.com/netnomad/netnomad/nomad/mock"
@@ -60,7 +59,7 @@ func TestAgent_MinHeartbeatTTLReachesClients(t *testing.T) {
 	cfg.Client.Enabled = &f
 	cfg.Server.MinHeartbeatTTL = "2s"
 	cfg.Server.HeartbeatGrace = "1s"
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+	a, err := NewAgent(cfg, testLogger(t))
 	must.NoError(t, err)
 	t.Cleanup(a.Shutdown)
 

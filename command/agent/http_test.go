@@ -22,13 +22,10 @@ func testAgent(t *testing.T) (*Agent, *api.Client) {
 	cfg.Ports.HTTP = 0
 	cfg.DataDir = t.TempDir()
 	cfg.NodeName = "test-node"
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+	a, err := NewAgent(cfg, testLogger(t))
 	must.NoError(t, err)
 	t.Cleanup(a.Shutdown)
-	apiCfg := api.DefaultConfig()
-	apiCfg.Address = "http://" + a.HTTPAddr()
-	c, err := api.NewClient(apiCfg)
-	must.NoError(t, err)
+	c := testAPI(t, a.HTTPAddr())
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		nodes, _, err := c.Nodes().List(nil)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 	"github.com/shoenig/test/wait"
 
@@ -28,7 +27,7 @@ func testServerAgent(t *testing.T) *Agent {
 	cfg.NodeName = "test-server"
 	f := false
 	cfg.Client.Enabled = &f
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+	a, err := NewAgent(cfg, testLogger(t))
 	must.NoError(t, err)
 	t.Cleanup(a.Shutdown)
 	return a
@@ -159,26 +158,9 @@ func TestInternalNode_Protocol(t *testing.T) {
 // server registers with the server agent over HTTP and runs the jobs it is given.
 func TestAgent_ClientOnlyTalksToServerOverHTTP(t *testing.T) {
 	srv := testServerAgent(t)
+	testClientAgent(t, "test-client", []string{srv.HTTPAddr()})
 
-	cfg := DefaultConfig()
-	cfg.BindAddr = "127.0.0.1"
-	cfg.Ports.HTTP = 0
-	cfg.DataDir = t.TempDir()
-	cfg.NodeName = "test-client"
-	tr, f := true, false
-	cfg.Server.Enabled = &f
-	cfg.Client.Enabled = &tr
-	cfg.Client.Servers = []string{srv.HTTPAddr()}
-	cfg.Consul = nil
-	cfg.Plugins = []*PluginConfig{{Name: "raw_exec", Config: map[string]any{"enabled": true}}}
-	cl, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
-	must.NoError(t, err)
-	t.Cleanup(cl.Shutdown)
-
-	apiCfg := api.DefaultConfig()
-	apiCfg.Address = "http://" + srv.HTTPAddr()
-	c, err := api.NewClient(apiCfg)
-	must.NoError(t, err)
+	c := testAPI(t, srv.HTTPAddr())
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		nodes, _, err := c.Nodes().List(nil)
 		if err != nil {
@@ -190,7 +172,7 @@ func TestAgent_ClientOnlyTalksToServerOverHTTP(t *testing.T) {
 		return nil
 	}), wait.Timeout(10*time.Second), wait.Gap(20*time.Millisecond)))
 
-	_, _, err = c.Jobs().Register(batchJob("remote"), nil)
+	_, _, err := c.Jobs().Register(batchJob("remote"), nil)
 	must.NoError(t, err)
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		allocs, _, err := c.Jobs().Allocations("remote", true, nil)

@@ -3,8 +3,6 @@ package agent
 import (
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 )
 
@@ -19,14 +17,11 @@ func TestAgent_MembersShowSerfPortAndRaftTags(t *testing.T) {
 	cfg.NodeName = "s1"
 	f := false
 	cfg.Client.Enabled = &f
-	a, err := NewAgent(cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}))
+	a, err := NewAgent(cfg, testLogger(t))
 	must.NoError(t, err)
 	t.Cleanup(a.Shutdown)
 
-	apiCfg := api.DefaultConfig()
-	apiCfg.Address = "http://" + a.HTTPAddr()
-	c, err := api.NewClient(apiCfg)
-	must.NoError(t, err)
+	c := testAPI(t, a.HTTPAddr())
 	members, err := c.Agent().Members()
 	must.NoError(t, err)
 	must.Len(t, 1, members.Members)

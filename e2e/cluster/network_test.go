@@ -22,33 +22,18 @@ var clusterNets = []framework.TestNetwork{
 	{Bridge: "nnclu2", SubnetPrefix: "172.31.242.", IPAMNetworks: []string{"nomad"}},
 }
 
-func requireNetworking(t *testing.T) {
-	t.Helper()
-	framework.RequireRoot(t)
-	framework.RequireCommand(t, "iptables")
-	framework.RequireCommand(t, "ip")
-	for _, p := range []string{"bridge", "host-local", "loopback", "portmap", "firewall"} {
-		if _, err := os.Stat(filepath.Join("/opt/cni/bin", p)); err != nil {
-			t.Skipf("CNI plugin %s missing (run scripts/install-cni.sh)", p)
-		}
-	}
-}
-
 // TestCluster_ClientRestartKeepsOtherClientsNetworks: two client agents on one
 // host each run a bridge allocation. One client restarts; its start-up
 // collection of leaked networks must not take the other client's namespace (the
 // namespace dir, CNI cache and iptables are shared by the host), and its own
 // allocation keeps its task and namespace.
 func TestCluster_ClientRestartKeepsOtherClientsNetworks(t *testing.T) {
-	requireNetworking(t)
+	framework.RequireBridgeNetworking(t)
 	var allocIDs []string
 	for _, n := range clusterNets {
 		n := n
-		t.Cleanup(func() {
-			_ = exec.Command("ip", "link", "delete", n.Bridge).Run()
-			// The bridge's admin rule (per bridge, not per allocation).
-			_ = exec.Command("iptables", "-D", "NOMAD-ADMIN", "-d", n.Subnet(), "-o", n.Bridge, "-j", "ACCEPT").Run()
-		})
+		// The bridge's admin rule goes with the agent that made it (StartAgent).
+		t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", n.Bridge).Run() })
 	}
 	// Runs after every agent stopped.
 	t.Cleanup(func() { assertNetworksGone(t, allocIDs) })

@@ -3,7 +3,6 @@ package cluster
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,13 +31,8 @@ var returnNets = []framework.TestNetwork{
 // returning clients do; the replacement keeps running and the old allocation
 // stays terminal.
 func TestCluster_ClientReturnsAfterAllocsMoved(t *testing.T) {
-	requireNetworking(t)
+	framework.RequireBridgeNetworking(t)
 	for _, n := range returnNets {
-		n := n
-		// The bridge's admin rule (per bridge, not per allocation).
-		t.Cleanup(func() {
-			_ = exec.Command("iptables", "-D", "NOMAD-ADMIN", "-d", n.Subnet(), "-o", n.Bridge, "-j", "ACCEPT").Run()
-		})
 		// Runs after every agent stopped: nothing of either client leaked.
 		framework.CleanupNetwork(t, n)
 	}

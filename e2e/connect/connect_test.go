@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 	"github.com/netnomad/netnomad/client/envoybootstrap"
@@ -26,7 +27,7 @@ func TestConnect_Countdash(t *testing.T) {
 	framework.RequireCommand(t, "nsenter")
 	consul := fakeconsul.NewAgent(t)
 	agent := startConnectAgent(t, consul.Addr, "")
-	jobFile := writeJob(t, "countdash.nomad.hcl")
+	jobFile := framework.JobFile(t, "countdash.nomad.hcl")
 
 	// The sidecars are injected at submit and visible in the plan.
 	plan := agent.Run("job", "plan", jobFile)
@@ -37,8 +38,8 @@ func TestConnect_Countdash(t *testing.T) {
 
 	run := agent.Run("job", "run", jobFile)
 	must.Eq(t, 0, run.ExitCode, must.Sprint(run.Stdout, run.Stderr))
-	api1 := waitRunning(t, agent, "api")
-	dash := waitRunning(t, agent, "dashboard")
+	api1 := framework.WaitAllocStatus(t, agent, "countdash", "api", "running", time.Minute)
+	dash := framework.WaitAllocStatus(t, agent, "countdash", "dashboard", "running", time.Minute)
 
 	// The stored job carries the injected tasks with Nomad's shape.
 	job, _, err := agent.API.Jobs().Info("countdash", nil)
@@ -69,7 +70,7 @@ func TestConnect_Countdash(t *testing.T) {
 		svcID := "_nomad-task-" + c.alloc.ID + "-group-" + c.group + "-" + c.service + "-" + c.port
 		proxyID := svcID + "-sidecar-proxy"
 		svcs := waitRegistered(t, consul.Addr, svcID, proxyID)
-		sidecarPort := portOf(t, c.alloc, c.sidecar)
+		sidecarPort := framework.AllocPort(t, c.alloc, c.sidecar)
 		hostIP := sidecarPort.HostIP
 		must.NotEq(t, "127.0.0.1", hostIP, must.Sprint("sidecar port advertised on loopback"))
 		must.NotNil(t, net.ParseIP(hostIP))
@@ -91,8 +92,8 @@ func TestConnect_Countdash(t *testing.T) {
 		must.StrContains(t, string(b), "consul_grpc.sock")
 	}
 	// The dashboard's static port is mapped to where the dashboard listens.
-	must.Eq(t, 9002, portOf(t, dash, "http").Value)
-	must.Eq(t, 9002, portOf(t, dash, "http").To)
+	must.Eq(t, 9002, framework.AllocPort(t, dash, "http").Value)
+	must.Eq(t, 9002, framework.AllocPort(t, dash, "http").To)
 
 	// Every task of the dashboard group knows where its upstream is, under the
 	// shell-safe name and the raw one (which only env output can show).
@@ -110,9 +111,9 @@ func TestConnect_Countdash(t *testing.T) {
 	// One allocation's sidecar reaches another's: from inside the dashboard's
 	// namespace, the api sidecar's advertised address answers, as it does
 	// from the host.
-	apiSidecar := portOf(t, api1, "connect-proxy-count-api")
+	apiSidecar := framework.AllocPort(t, api1, "connect-proxy-count-api")
 	apiSidecarAddr := net.JoinHostPort(apiSidecar.HostIP, fmt.Sprint(apiSidecar.Value))
-	waitHTTP(t, apiSidecarAddr, "hello from "+api1.ID)
+	framework.WaitHTTP(t, apiSidecarAddr, "hello from "+api1.ID)
 	waitDialFromNamespace(t, dash.ID, apiSidecarAddr)
 
 	// Stopping deregisters everything.
@@ -131,7 +132,7 @@ client {
   bridge_network_subnet = %q
 }`, testNet.Bridge, testNet.Subnet())))
 
-	plan := agent.Run("job", "plan", writeJob(t, "countdash.nomad.hcl"))
+	plan := agent.Run("job", "plan", framework.JobFile(t, "countdash.nomad.hcl"))
 	must.Eq(t, 1, plan.ExitCode, must.Sprint(plan.Stdout, plan.Stderr))
 	must.StrContains(t, plan.Stdout, "- WARNING: Failed to place all allocations.")
 	for _, group := range []string{"api", "dashboard"} {

@@ -62,7 +62,7 @@ func TestConnect_DevAgentRunsEnvoyFromPath(t *testing.T) {
 // deregistered when the job stops.
 func runDefaultSidecarCountdash(t *testing.T, agent *framework.Agent, consulAddr, command string, args []any) {
 	t.Helper()
-	jobFile := writeJob(t, "countdash-default-sidecar.nomad.hcl")
+	jobFile := framework.JobFile(t, "countdash-default-sidecar.nomad.hcl")
 
 	// The sidecars are injected from the agent's config and shown in the plan.
 	plan := agent.Run("job", "plan", jobFile)
@@ -74,7 +74,7 @@ func runDefaultSidecarCountdash(t *testing.T, agent *framework.Agent, consulAddr
 	must.Eq(t, 0, run.ExitCode, must.Sprint(run.Stdout, run.Stderr))
 	allocs := map[string]string{} // group -> alloc ID
 	for _, group := range []string{"api", "dashboard"} {
-		allocs[group] = waitRunning(t, agent, group).ID
+		allocs[group] = framework.WaitAllocStatus(t, agent, "countdash", group, "running", time.Minute).ID
 	}
 
 	// The stored job's sidecars run the agent's command under raw_exec.
@@ -105,8 +105,8 @@ func runDefaultSidecarCountdash(t *testing.T, agent *framework.Agent, consulAddr
 
 		alloc, _, err := agent.API.Allocations().Info(id, nil)
 		must.NoError(t, err)
-		port := portOf(t, alloc, task)
-		waitHTTP(t, fmt.Sprintf("%s:%d", port.HostIP, port.Value), "envoy stand-in for "+proxyID)
+		port := framework.AllocPort(t, alloc, task)
+		framework.WaitHTTP(t, fmt.Sprintf("%s:%d", port.HostIP, port.Value), "envoy stand-in for "+proxyID)
 	}
 
 	stopAndWaitDeregistered(t, agent, consulAddr)

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -107,35 +105,6 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func writeJob(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("input", name))
-	must.NoError(t, err)
-	out := filepath.Join(t.TempDir(), name)
-	must.NoError(t, os.WriteFile(out, []byte(strings.ReplaceAll(string(b), "__TESTAPP__", framework.TestApp(t))), 0o644))
-	return out
-}
-
-func waitRunning(t *testing.T, agent *framework.Agent, group string) *api.Allocation {
-	t.Helper()
-	var alloc *api.Allocation
-	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
-		stubs, _, err := agent.API.Jobs().Allocations("countdash", false, nil)
-		if err != nil {
-			return err
-		}
-		for _, s := range stubs {
-			if s.TaskGroup == group && s.ClientStatus == "running" {
-				alloc, _, err = agent.API.Allocations().Info(s.ID, nil)
-				return err
-			}
-		}
-		return fmt.Errorf("group %q not running", group)
-	}), wait.Timeout(60*time.Second), wait.Gap(200*time.Millisecond)),
-		must.Sprintf("agent log:\n%s", agent.Log()))
-	return alloc
-}
-
 func findTask(job *api.Job, group, task string) *api.Task {
 	for _, tg := range job.TaskGroups {
 		if *tg.Name != group {
@@ -150,49 +119,15 @@ func findTask(job *api.Job, group, task string) *api.Task {
 	return nil
 }
 
-func portOf(t *testing.T, alloc *api.Allocation, label string) api.PortMapping {
-	t.Helper()
-	for _, p := range alloc.AllocatedResources.Shared.Ports {
-		if p.Label == label {
-			return p
-		}
-	}
-	t.Fatalf("no port %q in %+v", label, alloc.AllocatedResources.Shared.Ports)
-	return api.PortMapping{}
-}
-
-func waitHTTP(t *testing.T, addr, want string) {
-	t.Helper()
-	var last string
-	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
-		c := http.Client{Timeout: 2 * time.Second}
-		resp, err := c.Get("http://" + addr + "/")
-		if err != nil {
-			last = err.Error()
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		last = string(b)
-		return strings.Contains(last, want)
-	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)), must.Sprintf("GET %s: %s", addr, last))
-}
-
 // dashboardEnv reads the dashboard task's environment through its mapped port.
 func dashboardEnv(t *testing.T, alloc *api.Allocation) string {
 	t.Helper()
-	p := portOf(t, alloc, "http")
+	p := framework.AllocPort(t, alloc, "http")
 	addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Value))
 	var body string
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
-		c := http.Client{Timeout: 2 * time.Second}
-		resp, err := c.Get("http://" + addr + "/env")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		body = string(b)
+		var err error
+		body, err = framework.HTTPGet(addr, "/env")
 		return err
 	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)))
 	return body

@@ -97,7 +97,7 @@ func StartAgent(t testing.TB, opts ...AgentOption) *Agent {
 		t:       t,
 		bin:     Binary(t),
 		DataDir: filepath.Join(dir, "data"),
-		HTTP:    net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
+		HTTP:    net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t))),
 		Config:  filepath.Join(dir, "agent.hcl"),
 		LogPath: filepath.Join(dir, "agent.log"),
 	}
@@ -145,7 +145,7 @@ plugin "raw_exec" {
     enabled = true
   }
 }
-%s`, a.DataDir, a.Name, port, freePort(t), freePort(t), advertise, o.role != "client", o.role != "server", hclList(addrs), o.clientHCL, o.extra)
+%s`, a.DataDir, a.Name, port, FreePort(t), FreePort(t), advertise, o.role != "client", o.role != "server", hclList(addrs), o.clientHCL, o.extra)
 	must.NoError(t, os.WriteFile(a.Config, []byte(hcl), 0o644))
 	args := []string{"agent", "-config", a.Config}
 	if o.dev {
@@ -372,8 +372,6 @@ func (a *Agent) Run(args ...string) Result {
 	}
 	return Result{Stdout: out.String(), Stderr: errb.String(), ExitCode: code}
 }
-
-func freePort(t testing.TB) int { return FreePort(t) }
 
 var (
 	portsMu    sync.Mutex

@@ -28,12 +28,8 @@ func (n TestNetwork) Subnet() string { return n.SubnetPrefix + "0/24" }
 // bridge is shared by design and stays in production).
 func CleanupNetwork(t *testing.T, n TestNetwork) {
 	t.Helper()
-	t.Cleanup(func() {
-		_ = exec.Command("ip", "link", "delete", n.Bridge).Run()
-		// The bridge's admin rule is per bridge, not per allocation: it goes with
-		// the test's bridge.
-		_ = exec.Command("iptables", "-D", "NOMAD-ADMIN", "-d", n.Subnet(), "-o", n.Bridge, "-j", "ACCEPT").Run()
-	})
+	// The bridge's NOMAD-ADMIN rule goes with the agent that made it (StartAgent).
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", n.Bridge).Run() })
 	t.Cleanup(func() { AssertNoNetworkLeaks(t, n) })
 }
 

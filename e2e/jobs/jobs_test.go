@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/nomad/api"
 	"github.com/netnomad/netnomad/e2e/framework"
 	"github.com/shoenig/test/must"
 	"github.com/shoenig/test/wait"
@@ -34,7 +33,7 @@ func TestJobLifecycle(t *testing.T) {
 	must.StrContains(t, run.Stdout, `Evaluation triggered by job "counter"`)
 	must.StrContains(t, run.Stdout, `finished with status "complete"`)
 
-	alloc := waitRunningAlloc(t, agent, "counter")
+	alloc := framework.WaitAllocStatus(t, agent, "counter", "", "running", 20*time.Second)
 	pids := filepath.Join(allocDir(t, agent, alloc.ID), "alloc", "pids")
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
 		_, err := os.Stat(pids)
@@ -113,26 +112,6 @@ func TestJobPlacementFailure(t *testing.T) {
 	must.Eq(t, 2, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 	must.StrContains(t, res.Stdout, `Task Group "g" (failed to place 1 allocation)`)
 	must.StrContains(t, res.Stdout, `${attr.kernel.name} = windows`)
-}
-
-func waitRunningAlloc(t *testing.T, agent *framework.Agent, jobID string) *api.Allocation {
-	t.Helper()
-	var alloc *api.Allocation
-	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
-		stubs, _, err := agent.API.Jobs().Allocations(jobID, false, nil)
-		if err != nil {
-			return err
-		}
-		for _, s := range stubs {
-			if s.ClientStatus == "running" {
-				alloc, _, err = agent.API.Allocations().Info(s.ID, nil)
-				return err
-			}
-		}
-		return fmt.Errorf("no running allocation among %d", len(stubs))
-	}), wait.Timeout(20*time.Second), wait.Gap(100*time.Millisecond)),
-		must.Sprintf("agent log:\n%s", agent.Log()))
-	return alloc
 }
 
 // allocDir finds the allocation's directory under the agent's data dir.

@@ -17,7 +17,7 @@ func TestAgentRestartKeepsTask(t *testing.T) {
 	agent := framework.StartAgent(t, framework.NonDev())
 	run := agent.Run("job", "run", "input/counter.nomad.hcl")
 	must.Eq(t, 0, run.ExitCode, must.Sprint(run.Stdout, run.Stderr))
-	alloc := waitRunningAlloc(t, agent, "counter")
+	alloc := framework.WaitAllocStatus(t, agent, "counter", "", "running", 20*time.Second)
 	pids := filepath.Join(allocDir(t, agent, alloc.ID), "alloc", "pids")
 	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
 		return len(readPIDsIfAny(pids)) == 1
@@ -32,7 +32,7 @@ func TestAgentRestartKeepsTask(t *testing.T) {
 		{"sigkill", agent.KillAndRestart},
 	} {
 		restart.do()
-		again := waitRunningAlloc(t, agent, "counter")
+		again := framework.WaitAllocStatus(t, agent, "counter", "", "running", 20*time.Second)
 		must.Eq(t, alloc.ID, again.ID, must.Sprintf("%s restart replaced the allocation", restart.name))
 		must.True(t, processAlive(pid), must.Sprintf("%s restart killed the task", restart.name))
 		must.Eq(t, []int{pid}, readPIDs(t, pids), must.Sprintf("%s restart started a second task", restart.name))

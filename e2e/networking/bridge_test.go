@@ -22,11 +22,11 @@ import (
 // group's loopback is not theirs; and stopping the job leaves nothing behind.
 func TestBridge_Job(t *testing.T) {
 	agent := startAgent(t)
-	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "bridge.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 
-	web := waitAllocStatus(t, agent, "bridge", "web", "running")
-	stranger := waitAllocStatus(t, agent, "bridge", "stranger", "running")
+	web := framework.WaitAllocStatus(t, agent, "bridge", "web", "running", allocTimeout)
+	stranger := framework.WaitAllocStatus(t, agent, "bridge", "stranger", "running", allocTimeout)
 
 	// Each allocation has its own namespace and an address in the bridge subnet.
 	_, subnet, _ := net.ParseCIDR(testSubnet)
@@ -38,13 +38,13 @@ func TestBridge_Job(t *testing.T) {
 	must.StrContains(t, netns, stranger.ID)
 
 	// The mapped port answers on the host's address and on 127.0.0.1.
-	port := hostPort(t, web, "http")
-	waitHTTP(t, fmt.Sprintf("%s:%d", hostIP(web), port), "hello from "+web.ID)
-	waitHTTP(t, fmt.Sprintf("127.0.0.1:%d", port), "hello from "+web.ID)
+	port := framework.AllocPort(t, web, "http").Value
+	framework.WaitHTTP(t, fmt.Sprintf("%s:%d", hostIP(web), port), "hello from "+web.ID)
+	framework.WaitHTTP(t, fmt.Sprintf("127.0.0.1:%d", port), "hello from "+web.ID)
 
 	// What the task binds inside is not a host listener.
 	must.False(t, listening(18080), must.Sprint("the task's port 18080 shows up among the host's listeners"))
-	_, err := httpGet("127.0.0.1:18080")
+	_, err := framework.HTTPGet("127.0.0.1:18080", "/")
 	must.Error(t, err)
 
 	// Tasks of a group share loopback; another group's is its own.
@@ -53,7 +53,7 @@ func TestBridge_Job(t *testing.T) {
 	must.StrNotContains(t, logs(t, agent, stranger.ID, "dialer"), "ok\n")
 
 	// The task sees the variables Nomad sets in bridge mode.
-	env, err := httpGetPath(fmt.Sprintf("127.0.0.1:%d", port), "/env")
+	env, err := framework.HTTPGet(fmt.Sprintf("127.0.0.1:%d", port), "/env")
 	must.NoError(t, err)
 	for _, want := range []string{
 		"NOMAD_PORT_http=18080",
@@ -76,16 +76,16 @@ func TestBridge_Job(t *testing.T) {
 	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
 		return !strings.Contains(run(t, "ip", "netns", "list"), web.ID)
 	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)))
-	_, err = httpGet(fmt.Sprintf("127.0.0.1:%d", port))
+	_, err = framework.HTTPGet(fmt.Sprintf("127.0.0.1:%d", port), "/")
 	must.Error(t, err)
 }
 
 // TestNone_OnlyLoopback: mode "none" gives a namespace with nothing but lo, up.
 func TestNone_OnlyLoopback(t *testing.T) {
 	agent := startAgent(t)
-	res := agent.Run("job", "run", jobFile(t, "none.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "none.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
-	alloc := waitAllocStatus(t, agent, "isolated", "g", "complete")
+	alloc := framework.WaitAllocStatus(t, agent, "isolated", "g", "complete", allocTimeout)
 	out := logs(t, agent, alloc.ID, "links")
 	must.Eq(t, "lo up|loopback|running\n", out)
 }
@@ -94,13 +94,13 @@ func TestNone_OnlyLoopback(t *testing.T) {
 // every allocation's namespace, IP and mapped port, and takes no second IP.
 func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 	agent := startAgent(t, framework.NonDev())
-	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "bridge.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
-	web := waitAllocStatus(t, agent, "bridge", "web", "running")
-	stranger := waitAllocStatus(t, agent, "bridge", "stranger", "running")
-	port := hostPort(t, web, "http")
+	web := framework.WaitAllocStatus(t, agent, "bridge", "web", "running", allocTimeout)
+	stranger := framework.WaitAllocStatus(t, agent, "bridge", "stranger", "running", allocTimeout)
+	port := framework.AllocPort(t, web, "http").Value
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	waitHTTP(t, addr, "hello from "+web.ID)
+	framework.WaitHTTP(t, addr, "hello from "+web.ID)
 	before := reservations(t)
 	must.Len(t, 2, before)
 	pid := taskPID(t, web.ID, "server")
@@ -108,12 +108,12 @@ func TestBridge_AgentRestartKeepsNetwork(t *testing.T) {
 	for _, restart := range []func(){agent.Restart, agent.KillAndRestart} {
 		restart()
 		for _, want := range []*api.Allocation{web, stranger} {
-			again := waitAllocStatus(t, agent, "bridge", want.TaskGroup, "running")
+			again := framework.WaitAllocStatus(t, agent, "bridge", want.TaskGroup, "running", allocTimeout)
 			must.Eq(t, want.ID, again.ID)
 			must.Eq(t, want.NetworkStatus.Address, again.NetworkStatus.Address,
 				must.Sprintf("group %s changed address; agent log:\n%s", want.TaskGroup, agent.Log()))
 		}
-		waitHTTP(t, addr, "hello from "+web.ID)
+		framework.WaitHTTP(t, addr, "hello from "+web.ID)
 		must.Eq(t, before, reservations(t), must.Sprintf("the restart took another IP; agent log:\n%s", agent.Log()))
 		must.Eq(t, pid, taskPID(t, web.ID, "server"), must.Sprint("the task was started again instead of re-attached"))
 	}

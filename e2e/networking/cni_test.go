@@ -21,7 +21,7 @@ const (
 // TestCNI_OperatorNetwork: `mode = "cni/<name>"` runs the operator's conflist from
 // cni_config_dir, and the portmap plugin honours the port's `to` for free.
 func TestCNI_OperatorNetwork(t *testing.T) {
-	requireNetworking(t)
+	framework.RequireBridgeNetworking(t)
 	dir := t.TempDir()
 	conflist := map[string]any{
 		"cniVersion": "0.4.0",
@@ -51,20 +51,20 @@ func TestCNI_OperatorNetwork(t *testing.T) {
 	must.NoError(t, err)
 	must.Eq(t, "v1.10.0", full.Attributes["plugins.cni.version.portmap"])
 
-	res := agent.Run("job", "run", jobFile(t, "cni.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "cni.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
-	alloc := waitAllocStatus(t, agent, "operator-net", "web", "running")
+	alloc := framework.WaitAllocStatus(t, agent, "operator-net", "web", "running", allocTimeout)
 	_, subnet, _ := net.ParseCIDR(cniNetSubnet)
 	must.True(t, subnet.Contains(net.ParseIP(alloc.NetworkStatus.Address)), must.Sprintf("alloc IP %q", alloc.NetworkStatus.Address))
-	waitHTTP(t, fmt.Sprintf("127.0.0.1:%d", hostPort(t, alloc, "http")), "hello from "+alloc.ID)
-	waitHTTP(t, fmt.Sprintf("%s:%d", hostIP(alloc), hostPort(t, alloc, "http")), "hello from "+alloc.ID)
+	framework.WaitHTTP(t, fmt.Sprintf("127.0.0.1:%d", framework.AllocPort(t, alloc, "http").Value), "hello from "+alloc.ID)
+	framework.WaitHTTP(t, fmt.Sprintf("%s:%d", hostIP(alloc), framework.AllocPort(t, alloc, "http").Value), "hello from "+alloc.ID)
 }
 
 // TestCNI_UnknownNetworkNotPlaced: a group asking for a CNI network no node has is
 // not placed, and the CLI says why.
 func TestCNI_UnknownNetworkNotPlaced(t *testing.T) {
 	agent := startAgent(t)
-	res := agent.Run("job", "run", jobFile(t, "cni.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "cni.nomad.hcl"))
 	must.Eq(t, 2, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 	must.StrContains(t, res.Stdout, `Constraint "missing network" filtered 1 node`)
 }

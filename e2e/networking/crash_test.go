@@ -97,7 +97,7 @@ func TestCrash_MidSetup(t *testing.T) {
 	gate.hold(t, "ADD")
 	agent := gatedAgent(t, gate)
 
-	res := agent.Run("job", "run", "-detach", jobFile(t, "bridge.nomad.hcl"))
+	res := agent.Run("job", "run", "-detach", framework.JobFile(t, "bridge.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 	gate.waitReached(t, agent)
 	must.SliceNotEmpty(t, reservations(t), must.Sprint("a setup held at portmap has taken its IP"))
@@ -107,9 +107,9 @@ func TestCrash_MidSetup(t *testing.T) {
 	gate.release(t)
 	agent.Restart()
 
-	web := waitAllocStatus(t, agent, "bridge", "web", "running")
-	stranger := waitAllocStatus(t, agent, "bridge", "stranger", "running")
-	waitHTTP(t, fmt.Sprintf("127.0.0.1:%d", hostPort(t, web, "http")), "hello from "+web.ID)
+	web := framework.WaitAllocStatus(t, agent, "bridge", "web", "running", allocTimeout)
+	stranger := framework.WaitAllocStatus(t, agent, "bridge", "stranger", "running", allocTimeout)
+	framework.WaitHTTP(t, fmt.Sprintf("127.0.0.1:%d", framework.AllocPort(t, web, "http").Value), "hello from "+web.ID)
 
 	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
 		return len(reservations(t)) == 2 && len(namespaces(t)) == 2
@@ -126,10 +126,10 @@ func TestCrash_MidTeardown(t *testing.T) {
 	gate := newPluginGate(t)
 	agent := gatedAgent(t, gate)
 
-	res := agent.Run("job", "run", jobFile(t, "bridge.nomad.hcl"))
+	res := agent.Run("job", "run", framework.JobFile(t, "bridge.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
-	waitAllocStatus(t, agent, "bridge", "web", "running")
-	waitAllocStatus(t, agent, "bridge", "stranger", "running")
+	framework.WaitAllocStatus(t, agent, "bridge", "web", "running", allocTimeout)
+	framework.WaitAllocStatus(t, agent, "bridge", "stranger", "running", allocTimeout)
 
 	gate.hold(t, "DEL")
 	res = agent.Run("job", "stop", "-detach", "bridge")

@@ -3,9 +3,7 @@ package networking
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,24 +24,12 @@ var testNet = framework.TestNetwork{Bridge: "nne2e0", SubnetPrefix: "172.31.250.
 
 var testSubnet = testNet.Subnet()
 
-func requireNetworking(t *testing.T) {
-	t.Helper()
-	framework.RequireRoot(t)
-	framework.RequireCommand(t, "iptables")
-	framework.RequireCommand(t, "ip")
-	for _, p := range []string{"bridge", "host-local", "loopback", "portmap", "firewall"} {
-		if _, err := os.Stat(filepath.Join("/opt/cni/bin", p)); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("CNI plugin %s missing (run scripts/install-cni.sh)", p)
-			}
-			t.Skipf("CNI plugin %s missing (run scripts/install-cni.sh)", p)
-		}
-	}
-}
+// allocTimeout bounds the wait for an allocation to reach a client status.
+const allocTimeout = 30 * time.Second
 
 func startAgent(t *testing.T, opts ...framework.AgentOption) *framework.Agent {
 	t.Helper()
-	requireNetworking(t)
+	framework.RequireBridgeNetworking(t)
 	opts = append([]framework.AgentOption{framework.WithHCL(fmt.Sprintf(`
 client {
   bridge_network_name   = %q
@@ -51,60 +37,6 @@ client {
 }`, testNet.Bridge, testSubnet))}, opts...)
 	framework.CleanupNetwork(t, testNet)
 	return framework.StartAgent(t, opts...)
-}
-
-// jobFile writes input/<name> with the testapp path filled in.
-func jobFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("input", name))
-	must.NoError(t, err)
-	out := filepath.Join(t.TempDir(), name)
-	must.NoError(t, os.WriteFile(out, []byte(strings.ReplaceAll(string(b), "__TESTAPP__", framework.TestApp(t))), 0o644))
-	return out
-}
-
-func waitAllocStatus(t *testing.T, agent *framework.Agent, jobID, group, status string) *api.Allocation {
-	t.Helper()
-	var alloc *api.Allocation
-	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
-		stubs, _, err := agent.API.Jobs().Allocations(jobID, false, nil)
-		if err != nil {
-			return err
-		}
-		for _, s := range stubs {
-			if s.TaskGroup == group && s.ClientStatus == status {
-				alloc, _, err = agent.API.Allocations().Info(s.ID, nil)
-				return err
-			}
-		}
-		return fmt.Errorf("no %s allocation of group %q among %d", status, group, len(stubs))
-	}), wait.Timeout(30*time.Second), wait.Gap(100*time.Millisecond)),
-		must.Sprintf("agent log:\n%s", tail(agent.Log(), 60)))
-	return alloc
-}
-
-func httpGet(addr string) (string, error) { return httpGetPath(addr, "/") }
-
-func httpGetPath(addr, path string) (string, error) {
-	c := http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get("http://" + addr + path)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
-
-func waitHTTP(t *testing.T, addr, want string) {
-	t.Helper()
-	var last string
-	var lastErr error
-	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {
-		last, lastErr = httpGet(addr)
-		return lastErr == nil && strings.Contains(last, want)
-	}), wait.Timeout(15*time.Second), wait.Gap(100*time.Millisecond)),
-		must.Sprintf("GET %s: %q, %v", addr, last, lastErr))
 }
 
 func logs(t *testing.T, agent *framework.Agent, allocID, task string) string {
@@ -126,17 +58,6 @@ func waitLogLine(t *testing.T, agent *framework.Agent, allocID, task, want strin
 // hostIP is the address the node advertises for its ports.
 func hostIP(alloc *api.Allocation) string {
 	return alloc.AllocatedResources.Shared.Ports[0].HostIP
-}
-
-func hostPort(t *testing.T, alloc *api.Allocation, label string) int {
-	t.Helper()
-	for _, p := range alloc.AllocatedResources.Shared.Ports {
-		if p.Label == label {
-			return p.Value
-		}
-	}
-	t.Fatalf("alloc has no port %q", label)
-	return 0
 }
 
 func run(t *testing.T, name string, args ...string) string {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netnomad/netnomad/e2e/framework"
 	"github.com/shoenig/test/must"
 	"github.com/shoenig/test/wait"
 )
@@ -15,7 +16,7 @@ import (
 func TestBridge_FiftyAllocations(t *testing.T) {
 	agent := startAgent(t)
 	start := time.Now()
-	res := agent.Run("job", "run", "-detach", jobFile(t, "many.nomad.hcl"))
+	res := agent.Run("job", "run", "-detach", framework.JobFile(t, "many.nomad.hcl"))
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
 
 	must.Wait(t, wait.InitialSuccess(wait.ErrorFunc(func() error {
@@ -45,7 +46,7 @@ func TestBridge_FiftyAllocations(t *testing.T) {
 	for _, stub := range allocs {
 		a, _, err := agent.API.Allocations().Info(stub.ID, nil)
 		must.NoError(t, err)
-		waitHTTP(t, fmt.Sprintf("127.0.0.1:%d", hostPort(t, a, "http")), "hello from "+a.ID)
+		framework.WaitHTTP(t, fmt.Sprintf("127.0.0.1:%d", framework.AllocPort(t, a, "http").Value), "hello from "+a.ID)
 	}
 
 	start = time.Now()

@@ -89,13 +89,13 @@ func runDialer(t *testing.T, agent *framework.Agent, ln net.Listener) (alloc, pe
 		}
 	}()
 
-	path := jobFile(t, "outbound.nomad.hcl")
+	path := framework.JobFile(t, "outbound.nomad.hcl")
 	b, err := os.ReadFile(path)
 	must.NoError(t, err)
 	must.NoError(t, os.WriteFile(path, []byte(strings.ReplaceAll(string(b), "__TARGET__", ln.Addr().String())), 0o644))
 	res := agent.Run("job", "run", path)
 	must.Eq(t, 0, res.ExitCode, must.Sprint(res.Stdout, res.Stderr))
-	a := waitAllocStatus(t, agent, "outbound", "g", "running")
+	a := framework.WaitAllocStatus(t, agent, "outbound", "g", "running", allocTimeout)
 
 	var from string
 	must.Wait(t, wait.InitialSuccess(wait.BoolFunc(func() bool {

@@ -44,9 +44,9 @@ func startCluster(t *testing.T, n int, extraHCL ...string) []*server {
 	var joins []string
 	for range n {
 		s := &server{t: t, bin: bin,
-			http: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
-			rpc:  net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t))),
-			serf: freePort(t),
+			http: net.JoinHostPort("127.0.0.1", strconv.Itoa(framework.FreePort(t))),
+			rpc:  net.JoinHostPort("127.0.0.1", strconv.Itoa(framework.FreePort(t))),
+			serf: framework.FreePort(t),
 		}
 		joins = append(joins, strconv.Quote(s.http))
 		servers = append(servers, s)
@@ -232,8 +232,6 @@ func batchJob(id string) *api.Job {
 }
 
 func intp(i int) *int { return &i }
-
-func freePort(t *testing.T) int { return framework.FreePort(t) }
 
 // TestRaft_LeaderLoss: three server agents elect one leader; a job registered
 // through a follower is forwarded and stored on all; killing the leader elects a
